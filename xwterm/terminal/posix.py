@@ -1,0 +1,336 @@
+"""The Linux/Unix backend: a child process in its own session on a pty.
+
+All I/O on the master side is non-blocking and driven by the event loop's reader and
+writer callbacks, so no thread is needed. Exit is noticed through a pidfd where Python and
+the kernel have one (3.9+, Linux 5.3+), otherwise by polling ``waitpid(WNOHANG)``.
+"""
+
+import asyncio
+import collections
+import errno
+import fcntl
+import logging
+import os
+import signal
+import struct
+import subprocess
+import termios
+
+from ..compat import get_running_loop
+from ..exceptions import TerminalStartError
+from .base import Terminal, checked_size
+
+log = logging.getLogger(__name__)
+
+#: Pending input above which ``write`` waits for the shell to read (bytes).
+WRITE_HIGH_WATER = 256 * 1024
+#: ``write`` resumes once pending input falls to this (bytes).
+WRITE_LOW_WATER = 64 * 1024
+#: Seconds between SIGHUP and SIGKILL when a session is closed.
+CLOSE_GRACE = 2.0
+#: Seconds between exit checks when no pidfd is available (slower while output flows).
+EXIT_POLL_IDLE = 1.0
+EXIT_POLL_AFTER_EOF = 0.01
+
+_FALLBACK_SHELLS = ("/bin/bash", "/bin/sh")
+
+
+def _acquire_controlling_tty():
+    """Runs in the child after setsid(): make the pty on fd 0 its controlling terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _set_window_size(fd, size):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size.lines, size.columns, 0, 0))
+
+
+def _is_executable(path):
+    return bool(path) and os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _session_members(sid):
+    """Pids in session ``sid`` per /proc (empty where /proc does not exist)."""
+    members = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return members
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 3 and fields[0] != b"Z" and int(fields[3]) == sid:
+            members.append(int(name))
+    return members
+
+
+class PtyTerminal(Terminal):
+    """A command in a new session whose controlling terminal is a fresh pty."""
+
+    def __init__(self, argv, size, env=None, cwd=None):
+        Terminal.__init__(self, argv, size, env, cwd)
+        self._proc = None
+        self._master = None
+        self._pidfd = None
+        self._poll_handle = None
+        self._exited = None
+        self._read_waiter = None
+        self._write_queue = collections.deque()
+        self._write_pending = 0
+        self._writer_registered = False
+        self._drain_waiter = None
+        self._closing = None
+
+    @classmethod
+    def default_command(cls):
+        shell = os.environ.get("SHELL")
+        if _is_executable(shell):
+            return [shell]
+        for candidate in _FALLBACK_SHELLS:
+            if _is_executable(candidate):
+                return [candidate]
+        raise TerminalStartError("no shell found: $SHELL is unset and neither %s exists"
+                                 % " nor ".join(_FALLBACK_SHELLS))
+
+    @property
+    def pid(self):
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def returncode(self):
+        return self._proc.returncode if self._proc is not None else None
+
+    def _child_env(self):
+        env = dict(os.environ)
+        env.pop("COLUMNS", None)
+        env.pop("LINES", None)
+        env.update(TERM="xterm-256color", COLORTERM="truecolor")
+        if self.env:
+            env.update(self.env)
+        return env
+
+    async def start(self):
+        if self._proc is not None:
+            return
+        loop = get_running_loop()
+        try:
+            master, slave = os.openpty()
+        except OSError as exc:
+            raise TerminalStartError("cannot allocate a pty: %s" % exc)
+        try:
+            _set_window_size(slave, self.size)
+            os.set_blocking(master, False)
+            self._proc = subprocess.Popen(
+                self.argv, stdin=slave, stdout=slave, stderr=slave,
+                env=self._child_env(), cwd=self.cwd, close_fds=True,
+                start_new_session=True, preexec_fn=_acquire_controlling_tty)
+        except (OSError, subprocess.SubprocessError) as exc:
+            os.close(master)
+            raise TerminalStartError("cannot start %s: %s" % (" ".join(self.argv), exc))
+        finally:
+            os.close(slave)
+        self._master = master
+        self._exited = loop.create_future()
+        self._watch_exit(loop)
+        log.debug("started pid %d: %s", self._proc.pid, self.argv)
+
+    def _watch_exit(self, loop):
+        pidfd_open = getattr(os, "pidfd_open", None)
+        if pidfd_open is not None:
+            try:
+                self._pidfd = pidfd_open(self._proc.pid)
+            except OSError:
+                self._pidfd = None
+        if self._pidfd is not None:
+            loop.add_reader(self._pidfd, self._check_exit)
+        else:
+            self._poll_handle = loop.call_later(EXIT_POLL_IDLE, self._check_exit)
+
+    def _check_exit(self, next_poll=EXIT_POLL_IDLE):
+        if self._exited.done():
+            return
+        if self._proc.poll() is None:
+            if self._pidfd is None:
+                if self._poll_handle is not None:
+                    self._poll_handle.cancel()
+                self._poll_handle = get_running_loop().call_later(
+                    next_poll, self._check_exit, min(next_poll * 2, EXIT_POLL_IDLE))
+            return
+        self._stop_exit_watch()
+        log.debug("pid %d exited with %s", self._proc.pid, self._proc.returncode)
+        self._exited.set_result(self._proc.returncode)
+        self._wake(self._read_waiter)
+
+    def _stop_exit_watch(self):
+        if self._pidfd is not None:
+            get_running_loop().remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = None
+        if self._poll_handle is not None:
+            self._poll_handle.cancel()
+            self._poll_handle = None
+
+    @staticmethod
+    def _wake(waiter):
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def read(self):
+        if self._read_waiter is not None:
+            raise RuntimeError("another coroutine is already reading this terminal")
+        while self._master is not None:
+            try:
+                return os.read(self._master, self.READ_SIZE)
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    raise
+                self._output_ended()
+                return b""
+            if self._exited.done():
+                return b""
+            await self._readable()
+        return b""
+
+    def _output_ended(self):
+        """Linux says EIO once every slave descriptor is closed: the exit is imminent."""
+        if not self._exited.done() and self._pidfd is None:
+            self._check_exit(EXIT_POLL_AFTER_EOF)
+
+    async def _readable(self):
+        loop = get_running_loop()
+        self._read_waiter = loop.create_future()
+        loop.add_reader(self._master, self._wake, self._read_waiter)
+        try:
+            await self._read_waiter
+        finally:
+            self._read_waiter = None
+            if self._master is not None:
+                loop.remove_reader(self._master)
+
+    async def write(self, data):
+        if self._master is None or not data:
+            return
+        self._write_queue.append(memoryview(bytes(data)))
+        self._write_pending += len(data)
+        self._flush()
+        while self._write_pending > WRITE_HIGH_WATER and self._master is not None:
+            self._drain_waiter = get_running_loop().create_future()
+            try:
+                await self._drain_waiter
+            finally:
+                self._drain_waiter = None
+
+    def _flush(self):
+        queue = self._write_queue
+        while queue and self._master is not None:
+            chunk = queue[0]
+            try:
+                written = os.write(self._master, chunk)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                log.debug("dropping %d bytes of input: %s", self._write_pending, exc)
+                self._drop_input()
+                break
+            self._write_pending -= written
+            if written < len(chunk):
+                queue[0] = chunk[written:]
+                break
+            queue.popleft()
+        self._update_writer()
+        if self._write_pending <= WRITE_LOW_WATER:
+            self._wake(self._drain_waiter)
+
+    def _drop_input(self):
+        self._write_queue.clear()
+        self._write_pending = 0
+
+    def _update_writer(self):
+        loop = get_running_loop()
+        want = bool(self._write_queue) and self._master is not None
+        if want and not self._writer_registered:
+            loop.add_writer(self._master, self._flush)
+        elif not want and self._writer_registered:
+            loop.remove_writer(self._master)
+        self._writer_registered = want
+
+    def resize(self, size):
+        size = checked_size(size)
+        self.size = size
+        if self._master is not None:
+            _set_window_size(self._master, size)
+
+    async def wait(self):
+        if self._exited is None:
+            raise RuntimeError("terminal was never started")
+        return await asyncio.shield(self._exited)
+
+    async def close(self):
+        if self._proc is None:
+            return
+        if self._closing is None:
+            self._closing = get_running_loop().create_future()
+            try:
+                await self._end_child()
+            finally:
+                self._release()
+                self._closing.set_result(None)
+        await asyncio.shield(self._closing)
+
+    async def _end_child(self):
+        sid = self._proc.pid
+        if not self._exited.done():
+            self._signal_group(signal.SIGHUP)
+            self._signal_group(signal.SIGCONT)
+            if not await self._exits_within(CLOSE_GRACE):
+                self._signal_group(signal.SIGKILL)
+                await asyncio.shield(self._exited)
+        leftovers = _session_members(sid)
+        for pid in leftovers:
+            self._kill(pid, signal.SIGHUP)
+        if leftovers:
+            await asyncio.sleep(CLOSE_GRACE)
+            for pid in _session_members(sid):
+                self._kill(pid, signal.SIGKILL)
+
+    async def _exits_within(self, seconds):
+        try:
+            await asyncio.wait_for(asyncio.shield(self._exited), seconds)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    def _signal_group(self, sig):
+        try:
+            os.killpg(self._proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    @staticmethod
+    def _kill(pid, sig):
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _release(self):
+        self._stop_exit_watch()
+        self._drop_input()
+        if self._master is not None:
+            loop = get_running_loop()
+            if self._writer_registered:
+                loop.remove_writer(self._master)
+                self._writer_registered = False
+            if self._read_waiter is not None:
+                loop.remove_reader(self._master)
+            os.close(self._master)
+            self._master = None
+        self._wake(self._read_waiter)
+        self._wake(self._drain_waiter)
