@@ -1,0 +1,289 @@
+"""Sans-I/O wire protocol: client messages in, output frames out.
+
+Nothing here touches a socket, so every rule of the wire format is tested by
+feeding strings (tests/test_protocol.py).  The adapters (ws.py, http.py) only
+move bytes between the network and these functions.
+
+WebSocket client -> server (text frames):
+    {"text": "..."}                  input
+    {"size": "LINESxCOLUMNS"}        resize
+    {"text": "...", "size": "..."}   both (size applied first)
+    anything else                    raw input, the frame as typed
+Server -> client: ``{"text": "..."}``; on shell exit the socket closes with
+code 1000 and reason ``exit STATUS`` (see :func:`close_reason`).
+"""
+
+import json
+import re
+
+from .exceptions import PayloadTooLargeError, ProtocolError
+from .session import SESSION_ID_PATTERN
+from .terminal import TerminalSize
+from .terminal.base import MAX_COLUMNS, MAX_LINES
+
+#: Longest long-poll wait a client may ask for with ``&wait=SECONDS``.
+MAX_WAIT = 60.0
+
+#: WebSocket close code for a normal end (the shell exited).
+CLOSE_NORMAL = 1000
+
+_SIZE_RE = re.compile(r'^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$')
+_CLOSE_REASON_RE = re.compile(r'^exit (-?\d+)$')
+
+
+class ClientMessage(object):
+    """What one client message asks for: input to type and/or a new size.
+
+    ``text`` is ``None`` (no input), a ``str`` or, for raw HTTP bodies,
+    ``bytes`` passed through untouched.  ``size`` is a ``TerminalSize`` or
+    ``None``.
+    """
+
+    __slots__ = ('text', 'size')
+
+    def __init__(self, text=None, size=None):
+        self.text = text
+        self.size = size
+
+    def __eq__(self, other):
+        return (isinstance(other, ClientMessage)
+                and (self.text, self.size) == (other.text, other.size))
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __repr__(self):
+        return 'ClientMessage(text=%r, size=%r)' % (self.text, self.size)
+
+
+def _dimension(value, what, largest):
+    number = int(value)
+    if not 1 <= number <= largest:
+        raise ProtocolError('%s must be between 1 and %d, got %d'
+                            % (what, largest, number))
+    return number
+
+
+def http_status(error):
+    """The HTTP status for a refused request: 413 for sizes, else 400."""
+    return 413 if isinstance(error, PayloadTooLargeError) else 400
+
+
+def parse_size(value):
+    """``"LINESxCOLUMNS"`` (the wire order) -> ``TerminalSize``.
+
+    Raises ``ProtocolError`` for anything else.
+    """
+    match = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ProtocolError('size must look like LINESxCOLUMNS, got %r' % (value,))
+    lines = _dimension(match.group(1), 'lines', MAX_LINES)
+    columns = _dimension(match.group(2), 'columns', MAX_COLUMNS)
+    return TerminalSize(columns, lines)
+
+
+def parse_initial_size(value):
+    """``"COLUMNSxLINES"`` (the ``--initial-size`` order) -> ``TerminalSize``."""
+    match = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ProtocolError('size must look like COLUMNSxLINES, got %r' % (value,))
+    columns = _dimension(match.group(1), 'columns', MAX_COLUMNS)
+    lines = _dimension(match.group(2), 'lines', MAX_LINES)
+    return TerminalSize(columns, lines)
+
+
+def format_size(size):
+    """``TerminalSize`` -> ``"LINESxCOLUMNS"`` (the wire order)."""
+    return '%dx%d' % (size.lines, size.columns)
+
+
+def _control_message(obj):
+    """A decoded JSON value -> ``ClientMessage``, or ``None`` if it is not one.
+
+    A control message is an object whose keys are ``text`` and/or ``size``
+    with string values.  An unusable size is dropped rather than typed into
+    the shell: the client clearly meant a resize.
+    """
+    if not isinstance(obj, dict) or not obj or not set(obj) <= {'text', 'size'}:
+        return None
+    text = obj.get('text')
+    size = obj.get('size')
+    if text is not None and not isinstance(text, str):
+        return None
+    if size is not None and not isinstance(size, str):
+        return None
+    parsed_size = None
+    if size is not None:
+        try:
+            parsed_size = parse_size(size)
+        except ProtocolError:
+            parsed_size = None
+    return ClientMessage(text=text, size=parsed_size)
+
+
+def parse_ws_message(message):
+    """One WebSocket frame -> ``ClientMessage``.
+
+    Text frames holding a control object are decoded; any other text frame,
+    and every binary frame, is raw input exactly as received.
+    """
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        return ClientMessage(text=bytes(message))
+    if message[:1] == '{' or message.lstrip()[:1] == '{':
+        try:
+            decoded = json.loads(message)
+        except ValueError:
+            decoded = None
+        parsed = _control_message(decoded)
+        if parsed is not None:
+            return parsed
+    return ClientMessage(text=message)
+
+
+def parse_post_body(body, content_type):
+    """An HTTP POST body -> ``ClientMessage``.
+
+    Only ``application/json`` bodies are decoded (an object with ``text``
+    and/or ``size``); every other body is raw keystrokes, passed on as bytes
+    so that even ``[]`` or ``{"text": 1}`` reach the shell as typed.
+    """
+    media_type = (content_type or '').split(';', 1)[0].strip().lower()
+    if media_type != 'application/json':
+        return ClientMessage(text=bytes(body))
+    try:
+        decoded = json.loads(bytes(body).decode('utf-8'))
+    except ValueError:
+        raise ProtocolError('the application/json body is not valid UTF-8 JSON')
+    parsed = _control_message(decoded)
+    if parsed is None:
+        raise ProtocolError('an application/json body must be an object with '
+                            'string "text" and/or "size" members')
+    return parsed
+
+
+def json_dumps(value):
+    """JSON text as sent on the wire (UTF-8, not ASCII-escaped)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def frame_output(text, exit_status=None, exited=False):
+    """Output (and, once the shell has exited, its status) -> JSON text.
+
+    ``{"text": "..."}``; with ``exited`` true, ``"exit": status`` is added
+    (``null`` if the status is unknown).
+    """
+    frame = {'text': text}
+    if exited:
+        frame['exit'] = exit_status
+    return json_dumps(frame)
+
+
+def close_reason(exit_status):
+    """Exit status -> WebSocket close reason, ``"exit 0"`` / ``"exit -9"``.
+
+    A negative status is the signal that killed the shell.  The reason is
+    always far below the 123-byte limit of a close frame.
+    """
+    if exit_status is None:
+        return 'exit'
+    return 'exit %d' % exit_status
+
+
+def parse_close_reason(reason):
+    """The inverse of :func:`close_reason`: status as ``int``, or ``None``."""
+    match = _CLOSE_REASON_RE.match(reason or '')
+    return int(match.group(1)) if match else None
+
+
+def check_session_id(value):
+    """Validate a client-chosen session id; returns it or raises."""
+    if not isinstance(value, str) or not SESSION_ID_PATTERN.match(value):
+        raise ProtocolError('session id must be 1 to 128 characters of '
+                            'A-Z a-z 0-9 _ . -')
+    return value
+
+
+def parse_wait(value):
+    """``wait=SECONDS`` -> float in ``[0, MAX_WAIT]``; ``None`` if absent."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ProtocolError('wait must be a number of seconds, got %r' % (value,))
+    if not seconds >= 0:  # also refuses NaN
+        raise ProtocolError('wait must not be negative')
+    return min(seconds, MAX_WAIT)
+
+
+class HttpQuery(object):
+    """What a GET on ``/`` asks for, decoded from its query string.
+
+    ``action`` is one of ``config``, ``sessions``, ``kill``, ``poll`` (a
+    ``size=`` and/or ``console`` request) or ``file`` (no query: serve a
+    file).  ``session_id`` is the explicit ``session=`` value (the cookie
+    fallback is the adapter's job), ``size`` a ``TerminalSize`` or ``None``,
+    ``wait`` seconds or ``None``, ``kill`` the id to end.
+    """
+
+    __slots__ = ('action', 'session_id', 'size', 'wait', 'kill')
+
+    def __init__(self, action, session_id=None, size=None, wait=None, kill=None):
+        self.action = action
+        self.session_id = session_id
+        self.size = size
+        self.wait = wait
+        self.kill = kill
+
+    def __repr__(self):
+        return 'HttpQuery(%s)' % ', '.join(
+            '%s=%r' % (name, getattr(self, name)) for name in self.__slots__)
+
+
+def parse_http_query(query):
+    """A mapping of query parameters (first values) -> ``HttpQuery``.
+
+    Raises ``ProtocolError`` for malformed values.
+    """
+    session_id = query.get('session')
+    if session_id is not None:
+        check_session_id(session_id)
+    wait = parse_wait(query.get('wait'))
+    if 'config' in query:
+        return HttpQuery('config')
+    if 'sessions' in query:
+        return HttpQuery('sessions')
+    if 'kill' in query:
+        return HttpQuery('kill', kill=check_session_id(query.get('kill')))
+    if 'size' in query:
+        return HttpQuery('poll', session_id=session_id,
+                         size=parse_size(query.get('size')), wait=wait)
+    if 'console' in query or session_id is not None:
+        return HttpQuery('poll', session_id=session_id, wait=wait)
+    return HttpQuery('file')
+
+
+def _hostname(authority):
+    """``host[:port]`` or ``[v6]:port`` -> lower-case host without port."""
+    authority = authority.strip().lower()
+    if authority.startswith('['):
+        return authority[1:].split(']', 1)[0]
+    if authority.count(':') == 1:
+        return authority.split(':', 1)[0]
+    return authority
+
+
+def origin_allowed(origin, host):
+    """Whether a browser request from ``origin`` may drive a shell.
+
+    Requests without ``Origin`` (curl, scripts, same-origin GETs) pass.  A
+    browser page may only reach us from the host name it was served as
+    (any port: the page on :8000 talks to WebSocket on :8001); this stops
+    other web sites the user visits from typing into a shell.
+    """
+    if not origin:
+        return True
+    if origin == 'null' or '://' not in origin:
+        return False
+    origin_host = _hostname(origin.split('://', 1)[1].split('/', 1)[0])
+    return bool(host) and origin_host == _hostname(host)
