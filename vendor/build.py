@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Build the Python 3.6 vendored set and the embedded-board bundles.
+
+    python3 vendor/build.py [--index-url URL] [--dist DIR]
+
+1. Installs the hash-pinned set in vendor/requirements-py36.txt into
+   vendor/py36/ (git-ignored) with pip from PyPI alone: the machine's pip
+   configuration files and PIP_* settings are ignored, the C accelerators of
+   aiohttp, multidict, yarl and frozenlist are switched off by their
+   *_NO_EXTENSIONS variables, and every compiled file that still sneaks in
+   (websockets' optional speedups, anything ELF) is removed together with C
+   sources and type stubs. The result runs on any CPU.
+2. Writes dist/xwterm-embedded-py36.tar.gz (xwterm/, example/, web/,
+   vendor/py36/, README-embedded.txt) and dist/xwterm-embedded-py36-ws.tar.gz
+   (the same with websockets only), reproducibly: sorted entries, fixed mtime,
+   owner and modes, no __pycache__.
+
+Runs on the machine's default Python (3.6 or newer); only the packages it
+installs are meant for Python 3.6.
+"""
+
+import argparse
+import gzip
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PINS = os.path.join(HERE, "requirements-py36.txt")
+TARGET = os.path.join(HERE, "py36")
+PYPI = "https://pypi.org/simple"
+
+# 2020-01-01T00:00:00Z, or SOURCE_DATE_EPOCH when the caller sets one.
+DEFAULT_EPOCH = 1577836800
+
+NO_EXTENSIONS = ("AIOHTTP_NO_EXTENSIONS", "MULTIDICT_NO_EXTENSIONS",
+                 "YARL_NO_EXTENSIONS", "FROZENLIST_NO_EXTENSIONS")
+# pip settings that are about reaching PyPI at all; every other PIP_* variable
+# (find-links, extra indexes, constraints, target...) is dropped.
+PIP_ENV_KEEP = ("PIP_CERT", "PIP_CLIENT_CERT", "PIP_PROXY",
+                "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES")
+# Useless without a compiler or only for type checkers: never shipped.
+STRIP_SUFFIXES = (".so", ".pyd", ".dll", ".dylib", ".c", ".h", ".pyx",
+                  ".pxd", ".pyi", ".pyc", ".pyo")
+# pip's install records (RECORD would list the removed files; WHEEL names the
+# build machine's tag): the board has no pip to read them.
+STRIP_NAMES = ("RECORD", "INSTALLER", "REQUESTED", "WHEEL", "direct_url.json")
+# Top-level entries of vendor/py36 that belong to websockets (for -ws bundle).
+WS_ONLY = re.compile(r"^websockets($|-[^/]*\.dist-info$)")
+
+SOURCE_DIRS = ("xwterm", "example", "web")
+
+README = """\
+xwterm {version} for embedded boards (Python 3.6 or newer, any CPU)
+{rule}
+
+Nothing to install: {what} vendored in vendor/py36/
+as pure Python, used only when the system has none of its own.
+
+    mkdir xwterm && tar -xzf {name} -C xwterm
+    cd xwterm
+    python3 example/miniserver.py --check     # what can run, and from where
+    python3 example/miniserver.py --bind 0.0.0.0
+
+{listeners}
+There is no authentication: use it on a trusted network only.
+
+Vendored packages:
+{packages}
+"""
+
+
+def log(message):
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+def pip_env():
+    """The environment for pip: PyPI only, pure-Python fallbacks forced."""
+    env = dict((k, v) for k, v in os.environ.items()
+               if not k.startswith("PIP_") or k in PIP_ENV_KEEP)
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    for name in NO_EXTENSIONS:
+        env[name] = "1"
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def is_elf(path):
+    with open(path, "rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
+def strip_tree(top):
+    """Remove caches, compiled code, C sources and stubs. Returns removed paths."""
+    removed = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        for d in list(dirnames):
+            if d == "__pycache__" or (dirpath == top and d == "bin"):
+                shutil.rmtree(os.path.join(dirpath, d))
+                removed.append(os.path.join(dirpath, d))
+                dirnames.remove(d)
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if (name.endswith(STRIP_SUFFIXES) or name in STRIP_NAMES
+                    or is_elf(path)):
+                os.remove(path)
+                removed.append(path)
+    # Folders left empty (e.g. multidict/_multilib once its headers are gone).
+    for dirpath, dirnames, filenames in os.walk(top, topdown=False):
+        if dirpath != top and not os.listdir(dirpath):
+            os.rmdir(dirpath)
+    return removed
+
+
+def install(index_url):
+    """(Re)create vendor/py36 from the pins."""
+    staging = TARGET + ".tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    cmd = [sys.executable, "-m", "pip", "install",
+           "--no-deps", "--require-hashes", "--no-compile", "--no-cache-dir",
+           "--progress-bar", "off",
+           "--index-url", index_url, "--target", staging, "-r", PINS]
+    log("$ " + " ".join(cmd))
+    subprocess.check_call(cmd, env=pip_env(), cwd=HERE)
+    removed = strip_tree(staging)
+    compiled = [p for p in removed if p.endswith((".so", ".pyd", ".dll", ".dylib"))]
+    for path in compiled:
+        log("removed compiled file " + os.path.relpath(path, staging))
+    shutil.rmtree(TARGET, ignore_errors=True)
+    os.rename(staging, TARGET)
+
+
+def vendored_versions():
+    """[(name, version)] from the dist-info folders of vendor/py36."""
+    out = []
+    for entry in sorted(os.listdir(TARGET)):
+        if entry.endswith(".dist-info"):
+            name, version = entry[:-len(".dist-info")].rsplit("-", 1)
+            out.append((name, version))
+    return out
+
+
+def package_version():
+    with open(os.path.join(ROOT, "xwterm", "__init__.py")) as f:
+        match = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]", f.read(), re.M)
+    return match.group(1) if match else "unknown"
+
+
+def collect(source, arcbase, keep=None):
+    """[(arcname, path)] of files under source, skipping caches."""
+    files = []
+    for dirpath, dirnames, filenames in os.walk(source):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        rel_dir = os.path.relpath(dirpath, source)
+        if keep is not None and rel_dir != ".":
+            if not keep(rel_dir.split(os.sep)[0]):
+                dirnames[:] = []
+                continue
+        for name in filenames:
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            if keep is not None and rel_dir == "." and not keep(name):
+                continue
+            rel = os.path.normpath(os.path.join(rel_dir, name))
+            files.append((arcbase + "/" + rel.replace(os.sep, "/"),
+                          os.path.join(dirpath, name)))
+    return files
+
+
+def add_bytes(tar, arcname, data, mode, epoch):
+    info = tarfile.TarInfo(arcname)
+    info.size = len(data)
+    info.mode = mode
+    info.mtime = epoch
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    tar.addfile(info, io.BytesIO(data))
+
+
+def add_dir(tar, arcname, epoch):
+    info = tarfile.TarInfo(arcname)
+    info.type = tarfile.DIRTYPE
+    info.mode = 0o755
+    info.mtime = epoch
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    tar.addfile(info)
+
+
+def write_bundle(out_path, files, epoch):
+    """files: {arcname: bytes or source path}; written sorted, normalized."""
+    dirs = set()
+    for arcname in files:
+        parts = arcname.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:i]))
+    entries = sorted([(d, None) for d in dirs] + list(files.items()))
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0,
+                       compresslevel=9) as gz:
+        with tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar:
+            for arcname, source in entries:
+                if source is None:
+                    add_dir(tar, arcname, epoch)
+                elif isinstance(source, bytes):
+                    add_bytes(tar, arcname, source, 0o644, epoch)
+                else:
+                    with open(source, "rb") as f:
+                        data = f.read()
+                    mode = 0o755 if os.access(source, os.X_OK) else 0o644
+                    add_bytes(tar, arcname, data, mode, epoch)
+    with open(out_path, "wb") as f:
+        f.write(buf.getvalue())
+    return buf.getvalue()
+
+
+def readme(name, ws_only, versions):
+    version = package_version()
+    title = "xwterm {} for embedded boards (Python 3.6 or newer, any CPU)".format(version)
+    if ws_only:
+        what = "the websockets package is"
+        listeners = ("This bundle has the WebSocket listener only (no aiohttp): serve\n"
+                     "web/ from any web server and point it at port 8001, or use\n"
+                     "the full bundle for the HTTP listener as well.\n")
+    else:
+        what = "aiohttp, websockets and their dependencies are"
+        listeners = ("Open http://BOARD:8000/ in a browser (HTTP listener); the page\n"
+                     "connects to the WebSocket listener on port 8001.\n")
+    packages = "\n".join("    {} {}".format(n, v) for n, v in versions)
+    return README.format(version=version, rule="=" * len(title), what=what,
+                         name=name, listeners=listeners,
+                         packages=packages).encode("utf-8")
+
+
+def build_bundles(dist, epoch):
+    if not os.path.isdir(dist):
+        os.makedirs(dist)
+    results = []
+    for suffix, ws_only in (("", False), ("-ws", True)):
+        name = "xwterm-embedded-py36{}.tar.gz".format(suffix)
+        keep = WS_ONLY.match if ws_only else None
+        files = {}
+        for folder in SOURCE_DIRS:
+            for arcname, path in collect(os.path.join(ROOT, folder), folder):
+                files[arcname] = path
+        for arcname, path in collect(TARGET, "vendor/py36", keep):
+            files[arcname] = path
+        versions = [(n, v) for n, v in vendored_versions()
+                    if not ws_only or WS_ONLY.match(n)]
+        files["README-embedded.txt"] = readme(name, ws_only, versions)
+        out_path = os.path.join(dist, name)
+        data = write_bundle(out_path, files, epoch)
+        results.append((out_path, len(data), hashlib.sha256(data).hexdigest(),
+                        len(files)))
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index-url", default=PYPI,
+                        help="package index (default: %(default)s)")
+    parser.add_argument("--dist", default=os.path.join(ROOT, "dist"),
+                        help="output folder for the bundles (default: dist/)")
+    parser.add_argument("--bundles-only", action="store_true",
+                        help="reuse the existing vendor/py36 instead of reinstalling it")
+    args = parser.parse_args(argv)
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
+    if args.bundles_only:
+        if not os.path.isdir(TARGET):
+            parser.error("vendor/py36 does not exist yet: run without --bundles-only")
+    else:
+        install(args.index_url)
+    log("vendor/py36: " + ", ".join("{} {}".format(n, v) for n, v in vendored_versions()))
+    for path, size, digest, count in build_bundles(args.dist, epoch):
+        log("{}: {} bytes ({:.0f} KiB), {} files, sha256 {}".format(
+            os.path.relpath(path), size, size / 1024.0, count, digest))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
