@@ -1,0 +1,199 @@
+"""Command line: ``xwterm``, ``python -m xwterm`` and example/miniserver.py.
+
+Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 1 if a port cannot
+be bound, 2 for a usage error or when no listener can run.
+"""
+
+import argparse
+import logging
+import os
+import shlex
+import sys
+
+from . import __version__
+from .compat import run
+from .exceptions import ProtocolError
+from .protocol import parse_initial_size
+from .server import Server, ServerConfig
+from .vendored import import_optional
+
+log = logging.getLogger('xwterm')
+
+LOG_LEVELS = ('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')
+
+
+def default_docroot():
+    """``web/`` of a source checkout (next to the package), if there is one."""
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(package_dir, 'web'),
+                      os.path.join(os.path.dirname(package_dir), 'web')):
+        if os.path.isdir(candidate):
+            return candidate
+    return os.path.join(os.path.dirname(package_dir), 'web')
+
+
+def _size(value):
+    try:
+        return parse_initial_size(value)
+    except ProtocolError as error:
+        raise argparse.ArgumentTypeError(str(error))
+
+
+def _port(value):
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError('not a port number: %r' % value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError('port must be 0..65535 (0: any free port)')
+    return port
+
+
+def _seconds(value):
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError('not a number of seconds: %r' % value)
+    if not seconds >= 0:
+        raise argparse.ArgumentTypeError('must not be negative')
+    return seconds
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='xwterm',
+        description='Serve shells to browsers over HTTP long-poll and WebSocket. '
+                    'No authentication: keep it on 127.0.0.1 or a trusted network.',
+        epilog='Trailing arguments are the command to run, e.g. '
+               '"xwterm --http 0 -- htop -d 5".')
+    add = parser.add_argument
+    add('--bind', default='127.0.0.1', metavar='ADDRESS',
+        help='address to listen on (default: %(default)s)')
+    add('--http', type=_port, default=8000, metavar='PORT',
+        help='HTTP port (default: %(default)s; 0: any free port)')
+    add('--ws', type=_port, default=8001, metavar='PORT',
+        help='WebSocket port (default: %(default)s; 0: any free port)')
+    add('--no-http', action='store_true', help='disable the HTTP listener')
+    add('--no-websocket', action='store_true', help='disable the WebSocket listener')
+    add('--aiohttp-workaround', action='store_true',
+        help='run the WebSocket listener in a supervised child process '
+             '(aiohttp issue 6978)')
+    backend = parser.add_mutually_exclusive_group()
+    backend.add_argument('--use-conpty', action='store_true',
+                         help='(Windows only) use the ConPTY API for terminals')
+    backend.add_argument('--use-conhost', action='store_true',
+                         help='(Windows only) use conhost.exe for terminals')
+    add('--initial-size', type=_size, default='120x40', metavar='COLUMNSxLINES',
+        help='terminal size until the client sends its own (default: %(default)s)')
+    add('--conhost-helper', nargs='*', default=None, help=argparse.SUPPRESS)
+    add('--command', metavar='COMMAND',
+        help='command line to run in each terminal (default: $SHELL, '
+             'else /bin/bash, else /bin/sh)')
+    add('--docroot', metavar='DIR', default=None,
+        help='directory of the web page (default: web/ of the source tree)')
+    add('--idle-timeout', type=_seconds, default=120.0, metavar='SECONDS',
+        help='close HTTP sessions not polled for this long (default: %(default)s; '
+             '0: never)')
+    add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
+        help='logging threshold (default: %(default)s)')
+    add('--quiet', action='store_true', help='log errors only')
+    add('--version', action='version', version='xwterm %s' % __version__)
+    add('--check', action='store_true',
+        help='check the installation (Python, packages, pty) and exit')
+    add('--ws-fd', help=argparse.SUPPRESS)
+    add('--parent-fd', type=int, help=argparse.SUPPRESS)
+    add('args', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def _command(parser, options):
+    args = list(options.args)
+    if args and args[0] == '--':
+        args.pop(0)
+    if options.command and args:
+        parser.error('give the command either with --command or as trailing '
+                     'arguments, not both')
+    if options.command:
+        try:
+            return shlex.split(options.command)
+        except ValueError as error:
+            parser.error('--command: %s' % error)
+    return args or None
+
+
+def _configure_logging(level):
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format='%(asctime)s %(name)s %(levelname)s: %(message)s')
+    quiet = max(level, logging.WARNING)
+    for noisy in ('aiohttp.access', 'websockets', 'asyncio'):
+        logging.getLogger(noisy).setLevel(quiet)
+
+
+def _run_check():
+    try:
+        from . import doctor
+    except ImportError:
+        print('xwterm --check: not available in this version')
+        return 0
+    return doctor.run_check()
+
+
+def _available(options):
+    """``(have_aiohttp, have_websockets)``; one line per missing package."""
+    have = {}
+    for package, wanted, listener in (('aiohttp', not options.no_http, 'HTTP'),
+                                      ('websockets', not options.no_websocket,
+                                       'WebSocket')):
+        if not wanted:
+            have[package] = False
+            continue
+        module, origin = import_optional(package)
+        have[package] = module is not None
+        if module is None:
+            log.warning('%s listener disabled: cannot import %s (%s); install it '
+                        'with: pip install %s', listener, package, origin, package)
+    return have['aiohttp'], have['websockets']
+
+
+def main(argv=None):
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if options.check:
+        return _run_check()
+    windows = sys.platform == 'win32'
+    for flag, given in (('--use-conpty', options.use_conpty),
+                        ('--use-conhost', options.use_conhost),
+                        ('--conhost-helper', options.conhost_helper is not None)):
+        if given and not windows:
+            parser.error('%s is only available on Windows' % flag)
+    command = _command(parser, options)
+    level = logging.ERROR if options.quiet else getattr(logging, options.log_level)
+    _configure_logging(level)
+
+    have_aiohttp, have_websockets = _available(options)
+    if not (have_aiohttp or have_websockets):
+        print('xwterm: nothing to run: no listener is both enabled and importable '
+              '(pip install aiohttp websockets)', file=sys.stderr)
+        return 2
+    config = ServerConfig(
+        bind=options.bind, http_port=options.http, ws_port=options.ws,
+        http=not options.no_http, websocket=not options.no_websocket,
+        aiohttp_workaround=options.aiohttp_workaround, command=command,
+        initial_size=options.initial_size, docroot=options.docroot or default_docroot(),
+        idle_timeout=options.idle_timeout, log_level=logging.getLevelName(level),
+        ws_fd=options.ws_fd, parent_fd=options.parent_fd)
+    server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
+    try:
+        run(server.run(ready=None if options.parent_fd is not None else _announce))
+    except OSError as error:
+        print('xwterm: cannot listen: %s' % error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _announce(server):
+    """Print the URLs (the CLI's own output, on stdout)."""
+    print('xwterm %s' % __version__)
+    for label, url in server.urls():
+        print('%-10s %s' % (label + ':', url))
+    sys.stdout.flush()

@@ -1,0 +1,298 @@
+"""Runs the enabled listeners over one SessionRegistry until SIGINT/SIGTERM.
+
+Shutdown order: stop listening, end every session, reap every shell.  With
+``aiohttp_workaround`` the WebSocket listener runs in a child process
+(``python -m xwterm --no-http ...``) that inherits the listening socket (so
+the port is known at once and survives a restart of the child) and a pipe
+whose end-of-file tells it the parent is gone: it never outlives us.
+"""
+
+import asyncio
+import collections
+import logging
+import os
+import signal
+import socket
+import sys
+
+from .compat import create_task, get_running_loop
+from .session import DEFAULT_SIZE, Session, SessionRegistry
+
+log = logging.getLogger(__name__)
+
+#: Child restarts allowed within ``RESTART_WINDOW`` seconds before giving up.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
+#: Seconds a child gets to exit after SIGTERM before SIGKILL.
+CHILD_GRACE = 10.0
+
+
+class ServerConfig(object):
+    """What to serve; attribute names follow the command-line options."""
+
+    def __init__(self, bind='127.0.0.1', http_port=8000, ws_port=8001, http=True,
+                 websocket=True, aiohttp_workaround=False, command=None,
+                 initial_size=DEFAULT_SIZE, docroot=None, idle_timeout=120.0,
+                 log_level='INFO', ws_fd=None, parent_fd=None):
+        self.bind = bind
+        self.http_port = http_port
+        self.ws_port = ws_port
+        self.http = http
+        self.websocket = websocket
+        self.aiohttp_workaround = aiohttp_workaround
+        self.command = command
+        self.initial_size = initial_size
+        self.docroot = docroot
+        self.idle_timeout = idle_timeout
+        self.log_level = log_level
+        self.ws_fd = ws_fd
+        self.parent_fd = parent_fd
+
+
+def bind_socket(host, port):
+    """A bound, listening TCP socket for ``host:port`` (port 0: any free port)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def socket_from_fd(spec):
+    """``"FD:FAMILY"`` (as passed to the workaround child) -> socket object."""
+    fd, family = (int(part) for part in spec.split(':'))
+    return socket.socket(family, socket.SOCK_STREAM, 0, fd)
+
+
+def _url(scheme, host, port):
+    if ':' in host:
+        host = '[%s]' % host
+    return '%s://%s:%d/' % (scheme, host, port)
+
+
+class Server(object):
+    """The listeners of one xwterm process.
+
+    ``aiohttp`` / ``websockets`` say whether each package could be imported
+    (the CLI decides, through ``xwterm.vendored``); a listener whose package
+    is missing is not started.
+    """
+
+    def __init__(self, config, have_aiohttp=True, have_websockets=True):
+        self.config = config
+        self.run_http = config.http and have_aiohttp
+        self.run_ws = config.websocket and have_websockets
+        self.registry = SessionRegistry(factory=self._make_session)
+        self.http = None
+        self.ws = None
+        self.ws_child = None
+        self._stop_event = None
+
+    def _make_session(self, session_id=None, size=None):
+        return Session(command=self.config.command,
+                       size=size or self.config.initial_size,
+                       session_id=session_id)
+
+    @property
+    def http_port(self):
+        return self.http.port if self.http is not None else None
+
+    @property
+    def ws_port(self):
+        if self.ws is not None:
+            return self.ws.port
+        if self.ws_child is not None and not self.ws_child.failed:
+            return self.ws_child.port
+        return None
+
+    def websocket_info(self):
+        port = self.ws_port
+        return {'port': port, 'path': '/'} if port is not None else None
+
+    def urls(self):
+        """``[(label, url)]`` of the running listeners."""
+        urls = []
+        if self.http is not None:
+            urls.append(('HTTP', _url('http', self.config.bind, self.http_port)))
+        if self.ws_port is not None:
+            urls.append(('WebSocket', _url('ws', self.config.bind, self.ws_port)))
+        return urls
+
+    async def start(self):
+        """Bind and start the listeners (OSError if a port cannot be bound)."""
+        self._stop_event = asyncio.Event()
+        try:
+            if self.run_ws:
+                await self._start_ws()
+            if self.run_http:
+                from .http import HttpListener
+                self.http = HttpListener(self.registry, self.config.docroot,
+                                         idle_timeout=self.config.idle_timeout,
+                                         websocket_info=self.websocket_info)
+                await self.http.start(bind_socket(self.config.bind, self.config.http_port))
+        except BaseException:
+            await self.stop()
+            raise
+        if self.config.parent_fd is not None:
+            get_running_loop().add_reader(self.config.parent_fd, self._parent_gone)
+
+    async def _start_ws(self):
+        if self.config.ws_fd is not None:
+            sock = socket_from_fd(self.config.ws_fd)
+        else:
+            sock = bind_socket(self.config.bind, self.config.ws_port)
+        if self.config.aiohttp_workaround and self.config.http:
+            self.ws_child = ChildListener(self.config, sock)
+            await self.ws_child.start()
+        else:
+            from .ws import WebSocketListener
+            self.ws = WebSocketListener(self.registry)
+            await self.ws.start(sock)
+
+    def _parent_gone(self):
+        log.info('parent process gone: shutting down')
+        get_running_loop().remove_reader(self.config.parent_fd)
+        self.request_stop()
+
+    def request_stop(self):
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    async def stop(self):
+        """Stop listening, end every session, reap every shell."""
+        listeners = [item for item in (self.http, self.ws, self.ws_child) if item is not None]
+        self.http = self.ws = self.ws_child = None
+        results = await asyncio.gather(*(item.stop() for item in listeners),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.error('stopping a listener failed: %r', result)
+        await self.registry.close_all()
+
+    async def run(self, ready=None):
+        """Serve until SIGINT/SIGTERM (or ``request_stop``); then stop.
+
+        ``ready()`` is called once the listeners are up.
+        """
+        loop = get_running_loop()
+        await self.start()
+        signals = (signal.SIGINT, signal.SIGTERM)
+        for signum in signals:
+            loop.add_signal_handler(signum, self.request_stop)
+        try:
+            if ready is not None:
+                ready(self)
+            await self._stop_event.wait()
+            log.info('shutting down')
+        finally:
+            for signum in signals:
+                loop.remove_signal_handler(signum)
+            await self.stop()
+
+
+class ChildListener(object):
+    """The WebSocket listener in a supervised child process.
+
+    The child is restarted when it dies (at most ``MAX_RESTARTS`` times in
+    ``RESTART_WINDOW`` seconds, then the failure is reported and the HTTP
+    listener keeps running).  It reads a pipe whose only writer is this
+    process: when we exit, even by SIGKILL, it sees end-of-file and quits.
+    """
+
+    def __init__(self, config, sock):
+        self.config = config
+        self.sock = sock
+        self.process = None
+        self.failed = False
+        self._pipe_read = None
+        self._pipe_write = None
+        self._supervisor = None
+        self._stopping = False
+        self._restarts = collections.deque()
+
+    @property
+    def port(self):
+        return self.sock.getsockname()[1]
+
+    def argv(self):
+        """The child's command line: every option that matters to it."""
+        config = self.config
+        argv = [sys.executable, '-m', 'xwterm', '--no-http',
+                '--bind', config.bind,
+                '--ws-fd', '%d:%d' % (self.sock.fileno(), int(self.sock.family)),
+                '--parent-fd', str(self._pipe_read),
+                '--initial-size', '%dx%d' % (config.initial_size.columns,
+                                             config.initial_size.lines),
+                '--idle-timeout', repr(config.idle_timeout),
+                '--log-level', config.log_level]
+        if config.command:
+            argv.append('--')
+            argv.extend(config.command)
+        return argv
+
+    async def start(self):
+        self._pipe_read, self._pipe_write = os.pipe()
+        os.set_inheritable(self._pipe_read, True)
+        await self._spawn()
+        self._supervisor = create_task(self._supervise(), name='ws-child-supervisor')
+
+    async def _spawn(self):
+        env = dict(os.environ)
+        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env['PYTHONPATH'] = os.pathsep.join(
+            [package_parent] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
+        self.process = await asyncio.create_subprocess_exec(
+            *self.argv(), env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            pass_fds=(self.sock.fileno(), self._pipe_read))
+        log.info('WebSocket listener runs in child process %d', self.process.pid)
+
+    async def _supervise(self):
+        loop = get_running_loop()
+        while True:
+            code = await self.process.wait()
+            if self._stopping:
+                return
+            now = loop.time()
+            self._restarts.append(now)
+            while self._restarts and now - self._restarts[0] > RESTART_WINDOW:
+                self._restarts.popleft()
+            if len(self._restarts) > MAX_RESTARTS:
+                log.error('WebSocket child process keeps dying (exit %s); '
+                          'the WebSocket listener is down', code)
+                self.failed = True
+                return
+            log.error('WebSocket child process exited with %s; restarting', code)
+            await asyncio.sleep(1.0)
+            if self._stopping:
+                return
+            await self._spawn()
+
+    async def stop(self):
+        self._stopping = True
+        if self._pipe_write is not None:
+            os.close(self._pipe_write)
+            self._pipe_write = None
+        process = self.process
+        if process is not None and process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), CHILD_GRACE)
+            except asyncio.TimeoutError:
+                log.error('WebSocket child %d ignored SIGTERM: killing it', process.pid)
+                process.kill()
+                await process.wait()
+        if self._supervisor is not None:
+            await asyncio.wait([self._supervisor])
+            self._supervisor = None
+        if self._pipe_read is not None:
+            os.close(self._pipe_read)
+            self._pipe_read = None
+        self.sock.close()
