@@ -1,0 +1,203 @@
+"""Helpers for the server tests: in-process listeners, subprocess servers, /proc checks.
+
+Timeouts here are hang guards only; no test asserts on elapsed time.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+from xwterm import compat
+from xwterm.server import Server, ServerConfig
+from xwterm.session import TerminalSize
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SH = ['/bin/sh']
+GUARD = 60
+
+
+def run(coro, timeout=GUARD):
+    """Run ``coro`` in a fresh event loop, failing instead of hanging."""
+    return compat.run(asyncio.wait_for(coro, timeout))
+
+
+@contextlib.asynccontextmanager
+async def serving(docroot=None, **options):
+    """An in-process Server on 127.0.0.1, ports chosen by the kernel."""
+    settings = dict(http_port=0, ws_port=0, command=SH, docroot=docroot or ROOT,
+                    initial_size=TerminalSize(80, 24))
+    settings.update(options)
+    server = Server(ServerConfig(**settings))
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def http_base(server):
+    return 'http://127.0.0.1:%d/' % server.http_port
+
+
+def ws_url(server, path='/'):
+    return 'ws://127.0.0.1:%d%s' % (server.ws_port, path)
+
+
+async def ws_read_until(ws, needle, collected=''):
+    """Read ``{"text"}`` frames until ``needle`` appears; return all text."""
+    while needle not in collected:
+        frame = json.loads(await ws.recv())
+        assert set(frame) == {'text'}, frame
+        collected += frame['text']
+    return collected
+
+
+async def poll_until(client, base, needle, session=None, predicate=None):
+    """Long-poll until ``needle`` is in the output; return (text, last frame)."""
+    collected = ''
+    url = base + '?console&wait=5' + ('&session=%s' % session if session else '')
+    while True:
+        async with client.get(url) as response:
+            assert response.status == 200, await response.text()
+            frame = await response.json()
+        collected += frame['text']
+        if needle in collected or (predicate is not None and predicate(frame)):
+            return collected, frame
+        if 'exit' in frame:
+            raise AssertionError('shell exited before %r: %r' % (needle, collected[-300:]))
+
+
+def process_state(pid):
+    """The /proc state letter of ``pid`` ('Z' for a zombie), None if gone."""
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def wait_gone(pid, guard=GUARD):
+    """Wait until ``pid`` has no process entry, not even a zombie."""
+    deadline = time.monotonic() + guard
+    while process_state(pid) is not None:
+        if time.monotonic() > deadline:
+            raise AssertionError('process %d still there (state %s)'
+                                 % (pid, process_state(pid)))
+        time.sleep(0.05)
+
+
+async def wait_gone_async(pid, guard=GUARD):
+    deadline = time.monotonic() + guard
+    while process_state(pid) is not None:
+        if time.monotonic() > deadline:
+            raise AssertionError('process %d still there (state %s)'
+                                 % (pid, process_state(pid)))
+        await asyncio.sleep(0.05)
+
+
+def children(pid):
+    """Pids whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def rss_kib(pid):
+    with open('/proc/%d/status' % pid) as handle:
+        for line in handle:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    raise AssertionError('no VmRSS for %d' % pid)
+
+
+def python_env(extra_path=None):
+    env = dict(os.environ)
+    paths = [ROOT] + ([extra_path] if extra_path else [])
+    if env.get('PYTHONPATH'):
+        paths.append(env['PYTHONPATH'])
+    env['PYTHONPATH'] = os.pathsep.join(paths)
+    return env
+
+
+def cli(args, prelude='', guard=GUARD, **kwargs):
+    """Run the CLI in a subprocess to completion: CompletedProcess."""
+    code = prelude + 'import sys\nfrom xwterm.cli import main\nsys.exit(main(sys.argv[1:]))\n'
+    return subprocess.run([sys.executable, '-c', code] + list(args), cwd=ROOT,
+                          env=python_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True,
+                          timeout=guard, **kwargs)
+
+
+class ServerProcess(object):
+    """``python -m xwterm`` (or a -c wrapper with ``prelude``) in a subprocess.
+
+    ``urls`` maps 'HTTP' / 'WebSocket' to the printed URLs once started.
+    """
+
+    def __init__(self, args, prelude=None, expect=('HTTP', 'WebSocket')):
+        if prelude is None:
+            argv = [sys.executable, '-m', 'xwterm']
+        else:
+            argv = [sys.executable, '-c', prelude + 'import sys\nfrom xwterm.cli import main\n'
+                    'sys.exit(main(sys.argv[1:]))\n']
+        self.process = subprocess.Popen(
+            argv + list(args), cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, universal_newlines=True)
+        self.pid = self.process.pid
+        self.urls = {}
+        deadline = time.monotonic() + GUARD
+        while not all(label in self.urls for label in expect):
+            remaining = deadline - time.monotonic()
+            ready, _, _ = select.select([self.process.stdout], [], [], max(remaining, 0))
+            if not ready:
+                self.kill()
+                raise AssertionError('server did not print its URLs')
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError('server exited early: %s'
+                                     % self.process.stderr.read())
+            label, _, url = line.partition(':')
+            if url.strip() and label in ('HTTP', 'WebSocket'):
+                self.urls[label] = url.strip()
+
+    def port(self, label):
+        return int(self.urls[label].rstrip('/').rsplit(':', 1)[1])
+
+    def signal(self, signum=signal.SIGTERM):
+        self.process.send_signal(signum)
+
+    def wait(self, guard=GUARD):
+        code = self.process.wait(guard)
+        self.stderr = self.process.stderr.read()
+        self.process.stdout.close()
+        self.process.stderr.close()
+        return code
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(GUARD)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+        for stream in (self.process.stdout, self.process.stderr):
+            if not stream.closed:
+                stream.close()
