@@ -109,6 +109,16 @@ function backoffDelay(failures, base, cap) {
   return Math.round(delay * (0.75 + Math.random() * 0.5));
 }
 
+// Large pastes go out in pieces the server accepts (its body and frame sizes are bounded);
+// a piece never ends between the two halves of a surrogate pair.
+const MAX_SEND_CHARS = 256 * 1024;
+
+function firstChunk(text) {
+  if (text.length <= MAX_SEND_CHARS) return text;
+  const high = text.charCodeAt(MAX_SEND_CHARS - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? MAX_SEND_CHARS - 1 : MAX_SEND_CHARS);
+}
+
 function parseExitStatus(text) {
   const match = /-?\d+/.exec(text || '');
   return match ? Number(match[0]) : null;
@@ -349,7 +359,7 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     let failures = 0;
     try {
       while (this._outbox.length && generation === this._generation) {
-        const item = this._outbox[0];
+        const item = typeof this._outbox[0] === 'string' ? firstChunk(this._outbox[0]) : this._outbox[0];
         const body = typeof item === 'string' ? item : JSON.stringify(item);
         const headers = { 'Content-Type': typeof item === 'string' ? 'text/plain;charset=UTF-8' : 'application/json' };
         try {
@@ -422,7 +432,11 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
 
   _tx(text) {
     if (this._socket && this._socket.readyState === WebSocket.OPEN) {
-      this._socket.send(JSON.stringify({ [this.params.wsDataTag]: text }));
+      for (let rest = text; rest;) {
+        const chunk = firstChunk(rest);
+        this._socket.send(JSON.stringify({ [this.params.wsDataTag]: chunk }));
+        rest = rest.slice(chunk.length);
+      }
       return;
     }
     this._queue.push(text);

@@ -1,0 +1,118 @@
+"""End to end: the real xwterm server, web/index.html in Chromium, a real shell.
+
+Everything is typed with the keyboard and read back through `window.term.dumpScreen()`.
+"""
+
+import pytest
+
+TRANSPORTS = {
+    'websocket': (),
+    'http': ('--no-websocket',),
+}
+
+
+@pytest.mark.parametrize('transport', sorted(TRANSPORTS))
+def test_typed_command_runs(start_server, open_terminal, transport):
+    server = start_server(*TRANSPORTS[transport])
+    term = open_terminal(server.url)
+    term.wait_connected(transport)
+    term.run('echo hello-$((6*7))')
+    term.wait_line('hello-42')
+
+
+def test_http_fallback_when_websocket_is_unreachable(start_server, open_terminal):
+    server = start_server()
+
+    def point_config_at_a_closed_port(page):
+        # What a proxy that blocks WebSocket looks like to the page: the listener never answers.
+        page.route('**/?config', lambda route: route.fulfill(
+            status=200, content_type='application/json',
+            body='{"version": "test", "websocket": {"port": 9, "path": "/"}}'))
+
+    term = open_terminal(server.url, before_load=point_config_at_a_closed_port)
+    term.wait_connected('http')
+    term.run('echo fallback-$((6*7))')
+    term.wait_line('fallback-42')
+
+
+@pytest.mark.parametrize('transport', sorted(TRANSPORTS))
+def test_window_resize_reaches_the_shell(start_server, open_terminal, transport):
+    server = start_server(*TRANSPORTS[transport])
+    term = open_terminal(server.url, width=900, height=560)
+    term.wait_connected(transport)
+
+    def shell_sees_terminal_size(marker):
+        lines, columns = term.size()
+        term.run('echo %s-$(stty size | tr " " x)' % marker)
+        term.wait_line('%s-%dx%d' % (marker, lines, columns))
+        return lines, columns
+
+    before = shell_sees_terminal_size('before')
+    term.page.set_viewport_size({'width': 640, 'height': 400})
+    term.page.wait_for_function(
+        'size => window.term.nLines < size[0] && window.term.nColumns < size[1]', arg=list(before))
+    shell_sees_terminal_size('after')
+
+
+def test_websocket_reconnects_after_server_restart(start_server, open_terminal):
+    server = start_server()
+    term = open_terminal(server.url)
+    term.wait_connected('websocket')
+    term.run('echo first-$((6*7))')
+    term.wait_line('first-42')
+
+    server.stop()
+    term.wait_state('state => state !== "connected"')
+    server.start()
+    term.wait_connected('websocket')
+    term.run('echo again-$((6*7))')
+    term.wait_line('again-42')
+
+
+def test_killed_session_is_reported_and_a_key_starts_a_new_one(start_server, open_terminal):
+    server = start_server()
+    term = open_terminal(server.url)
+    term.wait_connected('websocket')
+    term.run('echo alive-$((6*7))')
+    term.wait_line('alive-42')
+
+    sessions = server.get('?sessions')['sessions']
+    assert len(sessions) == 1
+    server.get('?kill=%s' % sessions[0]['id'])
+    term.wait_state('state => state === "ended"')
+    assert 'session ended' in term.screen_text()
+
+    term.page.keyboard.press('Enter')
+    term.wait_connected('websocket')
+    term.run('echo reborn-$((6*7))')
+    term.wait_line('reborn-42')
+
+
+def test_failed_post_loses_no_keystroke(start_server, open_terminal):
+    server = start_server('--no-websocket')
+    term = open_terminal(server.url)
+    term.wait_connected('http')
+    failed = []
+
+    def fail_first_post(route, request):
+        if request.method == 'POST' and not failed:
+            failed.append(request.post_data)
+            route.abort('connectionreset')
+        else:
+            route.continue_()
+
+    term.page.route(lambda url: 'session=' in url, fail_first_post)
+    term.run('echo kept-$((6*7))')
+    term.wait_line('kept-42')
+    assert failed and failed[0], 'no POST was failed'
+
+
+def test_colours_are_drawn(start_server, open_terminal):
+    server = start_server()
+    term = open_terminal(server.url)
+    term.wait_connected('websocket')
+    term.run("printf '\\033[41m%20s\\033[0m\\n' ''; echo drawn-$((6*7))")
+    term.wait_line('drawn-42')
+    pixels = term.canvas_pixels()
+    red = sum(1 for row in pixels for (r, g, b) in row if r > 150 and g < 60 and b < 60)
+    assert red > 100, 'no red background drawn'
