@@ -1,17 +1,98 @@
 """Optional third-party packages (aiohttp, websockets), imported without failing.
 
-``import_optional(name)`` returns ``(module, origin)`` when the import works and
+``import_optional(name)`` returns ``(module, origin)`` when the import works,
+with ``origin`` either ``"system <path>"`` or ``"vendored <path>"``, and
 ``(None, error)`` when it does not, so the server can disable one listener and
 say why.
+
+The system's packages always come first. Only when an import fails is the
+vendored folder matching the running interpreter appended to ``sys.path``
+(``vendor/py36`` next to the package, on Python < 3.7 only: its websockets 9.1
+and aiohttp 3.8 do not work on newer Pythons) and the import tried again.
+``python3 vendor/build.py`` creates that folder.
 """
 
 import importlib
+import logging
+import os
+import sys
+
+log = logging.getLogger(__name__)
+
+VENDOR_ROOT = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'vendor')
+
+
+def vendor_tag(version_info=None):
+    """Name of the vendored set for a Python version (``"py36"``), or None."""
+    version_info = sys.version_info if version_info is None else version_info
+    if tuple(version_info[:2]) < (3, 7):
+        return 'py36'
+    return None
+
+
+def vendor_dir():
+    """The vendored folder for the running interpreter, or None if there is none."""
+    tag = vendor_tag()
+    if tag is None:
+        return None
+    path = os.path.join(VENDOR_ROOT, tag)
+    return path if os.path.isdir(path) else None
+
+
+def origin_of(module):
+    """``"vendored <path>"`` or ``"system <path>"`` for an imported module."""
+    path = getattr(module, '__file__', None)
+    if not path:
+        return 'system built-in'
+    path = os.path.abspath(path)
+    folder = vendor_dir()
+    if folder is not None and path.startswith(folder + os.sep):
+        return 'vendored %s' % path
+    return 'system %s' % path
+
+
+def _use_vendor_dir(folder):
+    """Append ``folder`` to sys.path once. True if it was added now."""
+    if folder in sys.path:
+        return False
+    sys.path.append(folder)
+    importlib.invalidate_caches()
+    log.debug('added vendored packages: %s', folder)
+    return True
+
+
+def _import(name):
+    """Import ``name``; on failure drop what the attempt left in sys.modules."""
+    before = set(sys.modules)
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        for leftover in set(sys.modules) - before:
+            del sys.modules[leftover]
+        raise
 
 
 def import_optional(name):
-    """Import ``name``; ``(module, origin)`` or ``(None, "No module named ...")``."""
+    """Import ``name``: ``(module, "system ..."|"vendored ...")`` or ``(None, error)``."""
     try:
-        module = importlib.import_module(name)
+        module = _import(name)
     except ImportError as error:
-        return None, str(error)
-    return module, getattr(module, '__file__', None) or 'built-in'
+        first_error = error
+    else:
+        return module, origin_of(module)
+    folder = vendor_dir()
+    if folder is None:
+        tag = vendor_tag()
+        if tag is None:
+            return None, str(first_error)
+        return None, '%s (no vendored %s set at %s)' % (
+            first_error, tag, os.path.join(VENDOR_ROOT, tag))
+    if not _use_vendor_dir(folder):
+        # Already on the path since an earlier call: the first try covered it.
+        return None, '%s (vendored set %s tried too)' % (first_error, folder)
+    try:
+        module = _import(name)
+    except ImportError as error:
+        return None, '%s (vendored set %s tried too)' % (error, folder)
+    return module, origin_of(module)
