@@ -22,7 +22,7 @@ import socket
 
 from aiohttp import web
 
-from . import __version__, docroot, protocol
+from . import __version__, aiohttp6978, docroot, protocol
 from .compat import create_task, get_running_loop
 from .exceptions import (InvalidSessionIdError, ProtocolError, SessionClosedError,
                          SessionLimitError, TerminalError)
@@ -114,6 +114,7 @@ class HttpListener(object):
     async def start(self, sock):
         """Serve on the bound socket ``sock``."""
         self._socket = sock
+        aiohttp6978.apply()
         self._runner = web.AppRunner(self.make_app(), access_log=None)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
