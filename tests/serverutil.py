@@ -58,10 +58,11 @@ async def ws_read_until(ws, needle, collected=''):
     return collected
 
 
-async def poll_until(client, base, needle, session=None, predicate=None):
+async def poll_until(client, base, needle, session=None, predicate=None, collected=''):
     """Long-poll until ``needle`` is in the output; return (text, last frame)."""
-    collected = ''
     url = base + '?console&wait=5' + ('&session=%s' % session if session else '')
+    if needle in collected:
+        return collected, None
     while True:
         async with client.get(url) as response:
             assert response.status == 200, await response.text()
