@@ -85,7 +85,7 @@ def apply():
 def status(version):
     """One phrase for ``--check``: how aiohttp ``version`` stands with 6978."""
     if needs_fix(version):
-        return ('has the keep-alive race (aiohttp issue 6978, fixed upstream in '
-                '3.10.6): xwterm patches it when the HTTP listener starts; '
-                '--aiohttp-workaround remains as a fallback')
-    return 'has the upstream fix for aiohttp issue 6978'
+        return ('aiohttp issue 6978 (keep-alive race, fixed upstream in 3.10.6): '
+                'patched by xwterm when the HTTP listener starts; '
+                '--aiohttp-workaround is the fallback')
+    return 'aiohttp issue 6978: fixed upstream (3.10.6 or newer)'

@@ -19,6 +19,9 @@ import sys
 
 log = logging.getLogger(__name__)
 
+# name -> (module or None, origin) of every import_optional call, for the banner.
+_results = {}
+
 VENDOR_ROOT = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'vendor')
 
@@ -75,6 +78,17 @@ def _import(name):
 
 def import_optional(name):
     """Import ``name``: ``(module, "system ..."|"vendored ...")`` or ``(None, error)``."""
+    result = _import_optional(name)
+    _results[name] = result
+    return result
+
+
+def attempted():
+    """``{name: (module or None, origin)}`` of the imports tried so far."""
+    return dict(_results)
+
+
+def _import_optional(name):
     try:
         module = _import(name)
     except ImportError as error:
