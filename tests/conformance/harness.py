@@ -289,9 +289,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve():
-    """Yield the base URL of a local HTTP server for web/ and the test assets."""
-    handler = type("Handler", (_Handler,), {"mounts": [
+def serve(extra_mounts=()):
+    """Yield the base URL of a local HTTP server for web/ and the test assets.
+    extra_mounts: [(url prefix ending in "/", directory)]."""
+    handler = type("Handler", (_Handler,), {"mounts": list(extra_mounts) + [
         ("/node_modules/", NODE_MODULES),
         ("/__conformance__/", HERE),
         ("/__bench__/", BENCH),
