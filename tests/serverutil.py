@@ -145,36 +145,45 @@ def cli(args, prelude='', guard=GUARD, **kwargs):
 
 
 class ServerProcess(object):
-    """``python -m xwterm`` (or a -c wrapper with ``prelude``) in a subprocess.
+    """``python -m xwterm`` (or a -c wrapper with ``prelude``, or ``command``) in a subprocess.
 
     ``urls`` maps 'HTTP' / 'WebSocket' to the printed URLs once started.
     """
 
-    def __init__(self, args, prelude=None, expect=('HTTP', 'WebSocket')):
-        if prelude is None:
+    def __init__(self, args, prelude=None, expect=('HTTP', 'WebSocket'),
+                 command=None, cwd=ROOT, env=None):
+        if command is not None:
+            argv = list(command)
+        elif prelude is None:
             argv = [sys.executable, '-m', 'xwterm']
         else:
             argv = [sys.executable, '-c', prelude + 'import sys\nfrom xwterm.cli import main\n'
                     'sys.exit(main(sys.argv[1:]))\n']
         self.process = subprocess.Popen(
             argv + list(args), cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, universal_newlines=True)
+            stderr=subprocess.PIPE)
         self.pid = self.process.pid
         self.urls = {}
+        self.stderr = None
+        output = b''
         deadline = time.monotonic() + GUARD
+        fd = self.process.stdout.fileno()
         while not all(label in self.urls for label in expect):
             remaining = deadline - time.monotonic()
-            ready, _, _ = select.select([self.process.stdout], [], [], max(remaining, 0))
+            ready, _, _ = select.select([fd], [], [], max(remaining, 0))
             if not ready:
                 self.kill()
-                raise AssertionError('server did not print its URLs')
-            line = self.process.stdout.readline()
-            if not line:
+                raise AssertionError('server did not print its URLs: %r' % output)
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                self.process.wait(GUARD)
                 raise AssertionError('server exited early: %s'
-                                     % self.process.stderr.read())
-            label, _, url = line.partition(':')
-            if url.strip() and label in ('HTTP', 'WebSocket'):
-                self.urls[label] = url.strip()
+                                     % self.process.stderr.read().decode())
+            output += chunk
+            for line in output.decode().splitlines():
+                label, _, url = line.partition(':')
+                if url.strip() and label in ('HTTP', 'WebSocket'):
+                    self.urls[label] = url.strip()
 
     def port(self, label):
         return int(self.urls[label].rstrip('/').rsplit(':', 1)[1])
@@ -184,7 +193,7 @@ class ServerProcess(object):
 
     def wait(self, guard=GUARD):
         code = self.process.wait(guard)
-        self.stderr = self.process.stderr.read()
+        self.stderr = self.process.stderr.read().decode()
         self.process.stdout.close()
         self.process.stderr.close()
         return code
