@@ -272,6 +272,7 @@ class Screen {
     this.savedFg = 0;
     this.savedBg = 0;
     this.savedCharset = null;
+    this.savedLinkFlag = 0;
   }
 
   get ybase() { return this.length - this.rows; }
@@ -353,6 +354,7 @@ const MAX_PARAMS = 32;
 const MAX_PARAM_VALUE = 0x7fffffff;
 const MAX_OSC_LENGTH = 4096;
 const PRINT_CHUNK = 4096;
+const PARSE_PIECE = 131072;
 
 function defaultModes() {
   return {
@@ -390,11 +392,13 @@ export class Emulator {
     this.cursorVisible = true;
     this.fg = 0;                    // current SGR state as cell words
     this.bg = 0;
+    this.linkFlag = 0;              // F_UNDERLINE inside an OSC 8 hyperlink
     this.charsets = [null, null, null, null];
     this.glevel = 0;
     this.charset = null;            // the mapping in effect (GL)
     this.joinWidth = 0;             // width of the last printed char, 0 after any control
     this.state = GROUND;
+    this._inRun = false;
     this._utf8Code = 0;
     this._utf8Need = 0;
     this._utf8Min = 0;
@@ -432,8 +436,14 @@ export class Emulator {
 
   write(data) {
     const bytes = typeof data === 'string' ? this._encode(data) : data;
-    const n = bytes.length;
-    let i = 0;
+    // xterm.js parses big writes in 128 KiB pieces; printing runs end with each.
+    for (let start = 0; start < bytes.length; start += PARSE_PIECE) {
+      this._parse(bytes, start, Math.min(bytes.length, start + PARSE_PIECE));
+      this._closeRun();
+    }
+  }
+
+  _parse(bytes, i, n) {
     while (i < n) {
       if (this.state === GROUND && this._utf8Need === 0) {
         let b = bytes[i];
@@ -451,7 +461,9 @@ export class Emulator {
         }
       }
       const cp = this._decodeByte(bytes[i++]);
-      if (cp >= 0) this._advance(cp);
+      if (cp < 0) continue;
+      if (this.state !== GROUND || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) this._closeRun();
+      this._advance(cp);
     }
   }
 
@@ -626,6 +638,8 @@ export class Emulator {
         else if (cp >= 0x20 && this._oscCodes.length < MAX_OSC_LENGTH) this._oscCodes.push(cp);
         return;
       case SOS_PM_APC:
+        if (!ascii) this.state = GROUND;
+        return;
       case DCS_IGNORE:
       case DCS_PASSTHROUGH:
         return;
@@ -696,12 +710,17 @@ export class Emulator {
       id = id * 10 + codes[k] - 0x30;
     }
     if (k === 0) return;
-    if (id !== 0 && id !== 1 && id !== 2) return;
+    if (id !== 0 && id !== 2 && id !== 8) return;
     let text = '';
     for (let j = k + 1; j < codes.length; j += 1024) {
       text += String.fromCodePoint.apply(null, codes.slice(j, Math.min(j + 1024, codes.length)));
     }
-    if (id === 1) return;           // icon name only
+    if (id === 8) {
+      // Hyperlink "params;uri": xterm.js underlines linked text whatever the SGR state.
+      const sep = text.indexOf(';');
+      if (sep >= 0) this.linkFlag = sep + 1 < text.length ? F_UNDERLINE : 0;
+      return;
+    }
     this.title = text;
     if (this.onTitle) this.onTitle(text);
   }
@@ -712,11 +731,11 @@ export class Emulator {
 
   // The hot path: printable ASCII with no charset mapping and no insert mode.
   _printAscii(bytes, i, end) {
-    const s = this.screen, cols = this.cols, fg = this.fg, bg = this.bg;
+    const s = this.screen, cols = this.cols, fg = this.fg | this.linkFlag, bg = this.bg;
     let x = s.x;
     let row = s.line(s.y);
     this.dirty[s.y] = 1;
-    if (x && cellWidth(row, x - 1) === 2) setCell(row, x - 1, EMPTY_CELL, fg, bg);
+    if (!this._inRun) this._openRun(row, fg, bg);
     let cells = row.cells;
     while (i < end) {
       if (x >= cols) {
@@ -740,8 +759,29 @@ export class Emulator {
       x = k / 3;
     }
     s.x = x;
-    if (x < cols && cellWidth(row, x) === 0 && !cellHasContent(row, x)) setCell(row, x, EMPTY_CELL, fg, bg);
     this.joinWidth = 1;
+  }
+
+  // A printing run is what xterm.js prints in one call: the printable
+  // characters between two controls within one write. Its edges repair wide
+  // characters cut in half; doing that per run (not per character) matters
+  // when autowrap is off and the last column is overwritten.
+  _openRun(row, fg, bg) {
+    const x = this.screen.x;
+    if (x && cellWidth(row, x - 1) === 2) setCell(row, x - 1, EMPTY_CELL, fg, bg);
+    this._inRun = true;
+    this._runFg = fg;
+    this._runBg = bg;
+  }
+
+  _closeRun() {
+    if (!this._inRun) return;
+    this._inRun = false;
+    const s = this.screen, x = s.x;
+    const row = s.line(s.y);
+    if (x < this.cols && cellWidth(row, x) === 0 && !cellHasContent(row, x)) {
+      setCell(row, x, EMPTY_CELL, this._runFg, this._runBg);
+    }
   }
 
   _printBytesSlow(bytes, i, end) {
@@ -756,11 +796,11 @@ export class Emulator {
 
   // General printing: charsets, wide chars, combining marks, insert mode.
   _print(cps, count) {
-    const s = this.screen, cols = this.cols, fg = this.fg, bg = this.bg;
+    const s = this.screen, cols = this.cols, fg = this.fg | this.linkFlag, bg = this.bg;
     const charset = this.charset, insert = this.modes.insert;
     let row = s.line(s.y);
     this.dirty[s.y] = 1;
-    if (s.x && cellWidth(row, s.x - 1) === 2) setCell(row, s.x - 1, EMPTY_CELL, fg, bg);
+    if (!this._inRun) this._openRun(row, fg, bg);
     let join = this.joinWidth;
     for (let k = 0; k < count; k++) {
       let cp = cps[k];
@@ -796,7 +836,6 @@ export class Emulator {
       else if (width === 0 && s.x > cols) s.x = cols;
     }
     this.joinWidth = join;
-    if (s.x < cols && cellWidth(row, s.x) === 0 && !cellHasContent(row, s.x)) setCell(row, s.x, EMPTY_CELL, fg, bg);
   }
 
   _addToCell(row, x, cp) {
@@ -987,14 +1026,11 @@ export class Emulator {
     this.dirty[s.y] = 1;
   }
 
+  // Relative moves go through _setCursor, so in origin mode they are offset
+  // by the region top again: xterm.js does this and it is the reference.
   _moveCursor(dx, dy) {
     this._restrictCursor();
-    const s = this.screen;
-    this.dirty[s.y] = 1;
-    s.x += dx;
-    s.y += dy;
-    this._restrictCursor();
-    this.dirty[s.y] = 1;
+    this._setCursor(this.screen.x + dx, this.screen.y + dy);
   }
 
   _saveCursor() {
@@ -1004,6 +1040,7 @@ export class Emulator {
     s.savedFg = this.fg;
     s.savedBg = this.bg;
     s.savedCharset = this.charset;
+    s.savedLinkFlag = this.linkFlag;
   }
 
   _restoreCursor() {
@@ -1013,6 +1050,8 @@ export class Emulator {
     this.fg = s.savedFg;
     this.bg = s.savedBg;
     this.charset = s.savedCharset;
+    // xterm.js keeps the link itself but only honours it if it was on when saved.
+    this.linkFlag &= s.savedLinkFlag;
     this._restrictCursor();
   }
 
@@ -1051,9 +1090,8 @@ export class Emulator {
   }
 
   _alignmentPattern() {
-    this._setCursor(0, 0);
     const s = this.screen;
-    for (let y = s.y; y < this.rows; y++) {
+    for (let y = 0; y < this.rows; y++) {
       const row = s.line(y);
       row.clear(0);
       for (let x = 0; x < this.cols; x++) setCell(row, x, 0x45 | WIDTH_1, this.fg, this.bg);
@@ -1197,12 +1235,13 @@ export class Emulator {
     s.x = 0;
   }
 
-  // SU/SD: the region moves, history is not touched.
+  // SU/SD: the region moves, history is not touched. SD blanks with default
+  // colours, not the current background (as xterm.js does).
   _scrollRegion(n, up) {
     const s = this.screen;
     n = Math.min(n, s.scrollBottom - s.scrollTop + 1);
     if (up) s.rotateUp(s.scrollTop, s.scrollBottom, n, this._eraseBg());
-    else s.rotateDown(s.scrollTop, s.scrollBottom, n, this._eraseBg());
+    else s.rotateDown(s.scrollTop, s.scrollBottom, n, 0);
     this._markRows(s.scrollTop, s.scrollBottom);
   }
 
@@ -1234,6 +1273,7 @@ export class Emulator {
       }
     }
     if (count) this._print(out, count);
+    this._closeRun();
   }
 
   _setScrollRegion() {
