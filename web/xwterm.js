@@ -697,7 +697,6 @@ export class AnsiTerm {
     this._statusCallbacks = [];
     this._resizeCallbacks = [];
     this._scrollOffset = 0;
-    this._lastScrollback = 0;
     this._frameRequested = false;
     this._fullRedraw = true;
     this._lastCursorRow = -1;
@@ -1174,16 +1173,16 @@ export class AnsiTerm {
   _renderNow() {
     const emu = this.emulator;
     const damage = emu.takeDamage();
-    const scrollback = emu.scrollbackLength;
-    // Keep a scrolled-back view on the same text while output continues below it.
-    if (this._scrollOffset > 0 && scrollback > this._lastScrollback) {
-      this._scrollOffset = Math.min(scrollback, this._scrollOffset + scrollback - this._lastScrollback);
-    }
-    this._scrollOffset = Math.min(this._scrollOffset, scrollback);
-    this._lastScrollback = scrollback;
-
     const rows = emu.rows;
-    const full = this._fullRedraw || damage.full || damage.scrolled || this._scrollOffset > 0;
+    // Keep a scrolled-back view on the same text while output continues below it.
+    if (this._scrollOffset > 0) this._scrollOffset += damage.scrolled;
+    this._scrollOffset = Math.min(this._scrollOffset, emu.scrollbackLength);
+
+    let full = this._fullRedraw || damage.full || this._scrollOffset > 0;
+    if (!full && damage.scrolled > 0) {
+      if (damage.scrolled >= rows) full = true;
+      else this._shiftCanvasUp(damage.scrolled);
+    }
     this._fullRedraw = false;
     const dirty = new Set();
     if (full) {
@@ -1198,6 +1197,17 @@ export class AnsiTerm {
     this._lastCursorRow = cursorRow;
     this._syncScrollbar();
     this._placeInput();
+  }
+
+  // Scrolling output moves the pixels already drawn instead of drawing every row again; the
+  // emulator's damage then names only the rows that really changed.
+  _shiftCanvasUp(lines) {
+    const height = this._cellHeight;
+    const width = this.canvas.width;
+    const kept = (this.emulator.rows - lines) * height;
+    this.ctx.drawImage(this.canvas, 0, lines * height, width, kept, 0, 0, width, kept);
+    this._lastCursorRow -= lines;
+    this._blinkRows = new Set([...this._blinkRows].map((row) => row - lines).filter((row) => row >= 0));
   }
 
   _cursorViewRow() {
