@@ -6,7 +6,6 @@ import json
 import random
 import string
 
-import pytest
 import websockets
 
 from serverutil import process_state, run, serving, wait_gone_async, ws_read_until, ws_url
