@@ -455,7 +455,10 @@ export class Emulator {
           i = j;
           continue;
         }
-        if (b >= 0xc2 && b < 0xf5) {
+        if (b === 0x1b && bytes[i + 1] === 0x5b) {
+          const end = this._fastCsi(bytes, i + 2, n);
+          if (end > 0) { i = end; continue; }
+        } else if (b >= 0xc2 && b < 0xf5) {
           const end = this._decodePrintable(bytes, i, n);
           if (end > i) { i = end; continue; }
         }
@@ -510,6 +513,42 @@ export class Emulator {
     if (this._encoded.length < str.length * 3) this._encoded = new Uint8Array(str.length * 3);
     const { written } = this._encoder.encodeInto(str, this._encoded);
     return this._encoded.subarray(0, written);
+  }
+
+  // The common CSI shape (optional private prefix, digits and ';', final byte)
+  // parsed in one loop. Returns the index after it, or -1 to leave anything
+  // else (sub-parameters, intermediates, controls, a cut sequence) to the
+  // state machine, which then starts over from the ESC.
+  _fastCsi(bytes, i, n) {
+    const params = this._params;
+    let collect = 0, count = 1, value = 0;
+    let c = bytes[i];
+    if (c >= 0x3c && c <= 0x3f) { collect = c; i++; }
+    for (; i < n; i++) {
+      c = bytes[i];
+      if (c >= 0x30 && c <= 0x39) {
+        value = value * 10 + c - 0x30;
+        if (value > MAX_PARAM_VALUE) value = MAX_PARAM_VALUE;
+      } else if (c === 0x3b) {
+        if (count === MAX_PARAMS) return -1;
+        params[count - 1] = value;
+        count++;
+        value = 0;
+      } else if (c >= 0x40 && c <= 0x7e) {
+        params[count - 1] = value;
+        this._closeRun();
+        this._paramCount = count;
+        this._subCount = 0;
+        this._subStart.fill(0, 0, count);
+        this._subEnd.fill(0, 0, count);
+        this.collect = collect;
+        this._csiDispatch(c);
+        return i + 1;
+      } else {
+        return -1;
+      }
+    }
+    return -1;
   }
 
   // Decodes complete, valid, printable UTF-8 from i into codepoints and prints
