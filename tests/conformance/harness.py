@@ -231,6 +231,13 @@ def identical(result):
             and result["alt_ok"] and not result["extras"])
 
 
+def short(v, n=60):
+    r = repr(v)
+    if len(r) > n:
+        r = r[:n] + "...(%d chars)" % (len(v) if isinstance(v, str) else len(r))
+    return r
+
+
 def describe(result, expected=None, got=None, limit=12):
     """Human-readable account of the differences."""
     lines = []
@@ -239,7 +246,7 @@ def describe(result, expected=None, got=None, limit=12):
     if not result["alt_ok"]:
         lines.append("altScreen: expected %s, got %s" % result["alt"])
     for what, e, g in result["extras"]:
-        lines.append("%s: expected %r, got %r" % (what, e, g))
+        lines.append("%s: expected %s, got %s" % (what, short(e), short(g)))
     mm = result["mismatches"]
     if mm:
         lines.append("%d of %d cells differ (%d field mismatches); first ones:" % (

@@ -27,7 +27,15 @@ CHUNKS = [None, 7]
 CORPUS_TARGET = 0.98
 
 SCRIPTED = harness.scripted_streams()
-CORPUS = harness.corpus_streams()
+CORPUS_FILES = harness.corpus_streams()
+SIZES = [(80, 24), (120, 40)]
+# Every recording is replayed at its own size and at the other one (a full-screen
+# program recorded at 80x24 drawn on a 120x40 terminal, and vice versa): name@COLSxROWS.
+CORPUS = {}
+for _name, (_path, _c, _r) in CORPUS_FILES.items():
+    for (_cols, _rows) in SIZES:
+        _tag = _name if (_cols, _rows) == (_c, _r) else "%s@%dx%d" % (_name, _cols, _rows)
+        CORPUS[_tag] = (_path, _cols, _rows)
 
 needs_emulator = pytest.mark.skipif(
     TARGET == "ansiterm" and not os.path.exists(harness.EMULATOR_JS),

@@ -803,6 +803,81 @@ def _tui(cols, rows):
     return s
 
 
+# ------------------------------------------------------------ more edges
+
+@case("edge_decsc_per_buffer", 30, 6)
+def _sc_per_buffer(cols, rows):
+    return (cup(2, 3) + ESC + "7" + CSI + "?1049h" + cup(5, 10) + ESC + "7"
+            + cup(1, 1) + ESC + "8" + "alt-restored" + CSI + "?1049l"
+            + ESC + "8" + "main-restored")
+
+
+@case("edge_1049_twice_and_47_inside", 30, 6)
+def _alt_twice(cols, rows):
+    return (fill(cols, rows) + CSI + "?1049h" + "one" + CSI + "?1049h" + "two"
+            + CSI + "?47l" + "x" + CSI + "?1049l" + "y")
+
+
+@case("edge_wide_at_margin_nowrap", 10, 4)
+def _wide_nowrap(cols, rows):
+    return (CSI + "?7l" + "abcdefghi" + "\u4e2d" + "\r\n" + "abcdefgh" + "\u4e2d\u6587"
+            + CSI + "?7h" + "\r\n" + "abcdefghi" + "\u4e2d" + "z")
+
+
+@case("edge_combining_after_wrap_and_moves", 10, 5)
+def _comb_moves(cols, rows):
+    return ("0123456789" + "\u0301" + "\r\n" + "ab" + csi(final="C") + "\u0308"
+            + "\r\n" + "\u4e2d" + "\u0301x" + "\r\n" + "a\u200db"
+            + "\r\n" + "e" + "\ufe0f" + "\u20e3")
+
+
+@case("edge_rep_after_controls", 30, 6)
+def _rep_edges(cols, rows):
+    return ("a\r\n" + csi(3, final="b") + "|" + "\r\n" + "b" + sgr(1) + csi(2, final="b")
+            + "\r\n" + "c" + cup(4, 10) + csi(2, final="b") + "\r\n"
+            + "x" * 28 + "y" + csi(5, final="b"))
+
+
+@case("edge_scroll_region_with_alt_and_scrollback", 20, 8)
+def _region_alt(cols, rows):
+    return ("\r\n".join("main %d" % i for i in range(20)) + csi(3, 6, final="r")
+            + CSI + "?1049h" + cup(6, 1) + "\n\n\nalt" + CSI + "?1049l" + cup(6, 1)
+            + "\n\nmain-after" + CSI + "r")
+
+
+@case("edge_il_dl_with_pending_wrap", 10, 5)
+def _il_pending(cols, rows):
+    return (numbered(cols, rows) + cup(2, 1) + "abcdefghij" + csi(final="L") + "X"
+            + cup(4, 1) + "klmnopqrst" + csi(final="M") + "Y")
+
+
+@case("edge_ech_dch_past_end", 10, 3)
+def _ech_end(cols, rows):
+    return ("0123456789" + csi(3, final="X") + "\r\n" + "0123456789" + csi(3, final="P")
+            + "\r\n" + "0123456789" + csi(3, final="@") + "z")
+
+
+@case("edge_cursor_moves_clear_pending_wrap", 10, 6)
+def _moves_pending(cols, rows):
+    s = ""
+    for seq in [csi(final="A"), csi(final="B"), csi(final="d"), csi(3, final="G"), "\b"]:
+        s += cup(s.count("\r\n") + 2, 1) + "0123456789" + seq + "Q" + "\r\n"
+    return s
+
+
+@case("edge_sgr_reset_keeps_bce_default", 20, 4)
+def _sgr_bce(cols, rows):
+    return (sgr(41) + "red-bg" + sgr(0) + csi(final="K") + "\r\n" + sgr(7) + csi(final="K")
+            + sgr(0) + "\r\n" + sgr(8) + csi(2, final="K") + "hidden" + sgr(0)
+            + "\r\n" + sgr(4, 44) + csi(3, final="X") + sgr(0))
+
+
+@case("edge_long_osc_and_dcs", 30, 4)
+def _long_strings(cols, rows):
+    return ("a" + OSC + "2;" + "t" * 5000 + BEL + "b" + DCS + "q" + "#" * 20000 + ST + "c"
+            + ESC + "_" + "x" * 10000 + ST + "d")
+
+
 def cases():
     out = {}
     for name, (fn, cols, rows) in _CASES.items():
