@@ -116,7 +116,9 @@ GENERATORS = [("plain", gen_plain), ("sgr-heavy", gen_sgr), ("cursor-heavy", gen
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mb", type=float, default=10.0, help="stream size in MB (10)")
-    ap.add_argument("--runs", type=int, default=3, help="runs per terminal and stream")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per terminal and stream")
+    ap.add_argument("--warmup", type=int, default=1,
+                    help="untimed runs first, per terminal and stream (JIT warm-up)")
     ap.add_argument("--cols", type=int, default=120)
     ap.add_argument("--rows", type=int, default=40)
     ap.add_argument("--json", help="also write the results to this file")
@@ -147,14 +149,15 @@ def main(argv=None):
             row = {"stream": name, "bytes": size}
             for which in ("ansiterm", "xterm"):
                 times = []
-                for _ in range(args.runs):
+                for i in range(args.warmup + args.runs):
                     r = page.evaluate("([w, u, c, r]) => window.benchRun(w, u, c, r)",
                                       [which, "/__benchdata__/%s.bin" % name,
                                        args.cols, args.rows])
                     if r is None:
                         break
                     labels[which] = r["label"]
-                    times.append(r["seconds"])
+                    if i >= args.warmup:
+                        times.append(r["seconds"])
                 row[which] = (size / 1e6 / statistics.median(times)) if times else None
             results.append(row)
             print("  %-13s done" % name, file=sys.stderr)
@@ -162,11 +165,13 @@ def main(argv=None):
         page.close()
 
     print()
-    print("Parse-and-render throughput, %dx%d, %.0f MB streams, 64 KiB writes, "
-          "median of %d runs, Chromium %s" % (args.cols, args.rows, args.mb, args.runs,
-                                               browser_version))
+    print("Parse-and-render throughput, %dx%d, %g MB streams, 64 KiB writes, "
+          "median of %d runs after %d warm-up, Chromium %s" % (
+              args.cols, args.rows, args.mb, args.runs, args.warmup, browser_version))
     print("  AnsiTerm: %s" % labels.get("ansiterm", "NOT AVAILABLE (web/ not landed)"))
     print("  xterm.js: %s" % labels.get("xterm"))
+    print("  load average at the end: %.1f %.1f %.1f on %d CPUs (figures are noisy "
+          "when the machine is busy)" % (os.getloadavg() + (os.cpu_count(),)))
     print()
     print("| stream       | AnsiTerm MB/s | xterm.js MB/s | AnsiTerm / xterm.js |")
     print("|--------------|--------------:|--------------:|--------------------:|")
