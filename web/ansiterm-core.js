@@ -159,6 +159,19 @@ function colorOf(word) {
   return DEFAULT_COLOR;
 }
 
+// Blank rows are copied from a cached template (a memcpy beats a fill loop).
+let blankTemplate = new Uint32Array(0);
+let blankBg = 0;
+function blankCells(length, bg) {
+  if (blankTemplate.length !== length || blankBg !== bg) {
+    blankTemplate = new Uint32Array(length);
+    for (let i = 0; i < length; i += 3) blankTemplate[i] = EMPTY_CELL;
+    if (bg) for (let i = 2; i < length; i += 3) blankTemplate[i] = bg;
+    blankBg = bg;
+  }
+  return blankTemplate;
+}
+
 class Row {
   constructor(cols, bg = 0) {
     this.cells = new Uint32Array(cols * 3);
@@ -170,8 +183,7 @@ class Row {
   get length() { return this.cells.length / 3; }
 
   clear(bg) {
-    const c = this.cells;
-    for (let i = 0; i < c.length; i += 3) { c[i] = EMPTY_CELL; c[i + 1] = 0; c[i + 2] = bg; }
+    this.cells.set(blankCells(this.cells.length, bg));
     this.wrapped = false;
     this.clusters = null;
   }
@@ -272,7 +284,7 @@ class Screen {
     this.savedFg = 0;
     this.savedBg = 0;
     this.savedCharset = null;
-    this.savedLinkFlag = 0;
+    this.savedExtended = false;
   }
 
   get ybase() { return this.length - this.rows; }
@@ -392,7 +404,12 @@ export class Emulator {
     this.cursorVisible = true;
     this.fg = 0;                    // current SGR state as cell words
     this.bg = 0;
-    this.linkFlag = 0;              // F_UNDERLINE inside an OSC 8 hyperlink
+    // xterm.js underlines OSC 8 hyperlinks, but only while its "extended
+    // attributes" bit is set in the current attributes; SGR 0/4/21/24 and the
+    // link itself recompute that bit, DECRC restores the saved one.
+    this.linkActive = false;
+    this.extendedBit = false;
+    this.linkFlag = 0;              // F_UNDERLINE while a link is shown underlined
     this.charsets = [null, null, null, null];
     this.glevel = 0;
     this.charset = null;            // the mapping in effect (GL)
@@ -402,6 +419,9 @@ export class Emulator {
     this._utf8Code = 0;
     this._utf8Need = 0;
     this._utf8Min = 0;
+    this._interim = new Uint8Array(4);  // raw bytes of a character cut by a write
+    this._interimLength = 0;
+    this._interimPending = false;
     this._clearSequence();
     this.dirty = new Uint8Array(this.rows);
     this.fullDamage = true;
@@ -444,6 +464,7 @@ export class Emulator {
   }
 
   _parse(bytes, i, n) {
+    if (this._interimPending) i = this._resumeInterim(bytes, i, n);
     while (i < n) {
       if (this.state === GROUND && this._utf8Need === 0) {
         let b = bytes[i];
@@ -464,10 +485,52 @@ export class Emulator {
         }
       }
       const cp = this._decodeByte(bytes[i++]);
-      if (cp < 0) continue;
-      if (this.state !== GROUND || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) this._closeRun();
-      this._advance(cp);
+      if (cp >= 0) this._dispatchCodepoint(cp);
     }
+    if (this._utf8Need) {
+      this._utf8Need = 0;
+      this._interim.fill(0, this._interimLength);
+      this._interimPending = true;
+    }
+  }
+
+  _dispatchCodepoint(cp) {
+    if (this.state !== GROUND || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) this._closeRun();
+    this._advance(cp);
+  }
+
+  // A character cut by the end of the previous write, finished the way
+  // xterm.js's decoder does it, quirks included: it recounts the stored bytes
+  // up to the first continuation byte whose payload is zero (0x80), so a
+  // character like U+3000 (E3 80 80) cut after its second byte swallows the
+  // next byte and is dropped when that byte is not a continuation.
+  _resumeInterim(bytes, i, n) {
+    const stored = this._interim, lead = stored[0];
+    const type = (lead & 0xe0) === 0xc0 ? 2 : (lead & 0xf0) === 0xe0 ? 3 : 4;
+    let cp = lead & (type === 2 ? 0x1f : type === 3 ? 0x0f : 0x07);
+    let pos = 0, byte;
+    while ((byte = stored[++pos] & 0x3f) && pos < 4) cp = (cp << 6) | byte;
+    const missing = type - pos;
+    let at = i, complete = true;
+    while (at - i < missing) {
+      if (at >= n) return n;
+      byte = bytes[at++];
+      if ((byte & 0xc0) !== 0x80) { at--; complete = false; break; }
+      stored[pos++] = byte;
+      cp = (cp << 6) | (byte & 0x3f);
+    }
+    stored.fill(0);
+    this._interimPending = false;
+    if (!complete) return at;
+    if (type === 2) {
+      if (cp < 0x80) return Math.max(i, at - 1);
+    } else if (type === 3) {
+      if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfeff) return at;
+    } else if (cp < 0x10000 || cp > 0x10ffff) {
+      return at;
+    }
+    this._dispatchCodepoint(cp);
+    return at;
   }
 
   resize(cols, rows) {
@@ -569,7 +632,7 @@ export class Emulator {
       } else if (b >= 0xe0 && b < 0xf0) {
         if (i + 2 >= n || (bytes[i + 1] & 0xc0) !== 0x80 || (bytes[i + 2] & 0xc0) !== 0x80) break;
         cp = ((b & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f); len = 3;
-        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) break;
+        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfeff) break;
       } else if (b >= 0xf0 && b < 0xf5) {
         if (i + 3 >= n || (bytes[i + 1] & 0xc0) !== 0x80 || (bytes[i + 2] & 0xc0) !== 0x80 ||
             (bytes[i + 3] & 0xc0) !== 0x80) break;
@@ -591,18 +654,23 @@ export class Emulator {
   _decodeByte(b) {
     if (this._utf8Need) {
       if ((b & 0xc0) === 0x80) {
+        this._interim[this._interimLength++] = b;
         this._utf8Code = (this._utf8Code << 6) | (b & 0x3f);
         if (--this._utf8Need) return -1;
         const cp = this._utf8Code;
-        if (cp < this._utf8Min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return -1;
+        if (cp < this._utf8Min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp === 0xfeff) return -1;
         return cp;
       }
       this._utf8Need = 0;           // broken sequence: drop it, decode b afresh
     }
     if (b < 0x80) return b;
-    if (b >= 0xc2 && b < 0xe0) { this._utf8Code = b & 0x1f; this._utf8Need = 1; this._utf8Min = 0x80; return -1; }
-    if (b >= 0xe0 && b < 0xf0) { this._utf8Code = b & 0x0f; this._utf8Need = 2; this._utf8Min = 0x800; return -1; }
-    if (b >= 0xf0 && b < 0xf5) { this._utf8Code = b & 0x07; this._utf8Need = 3; this._utf8Min = 0x10000; return -1; }
+    let need = 0;
+    if (b >= 0xc2 && b < 0xe0) { this._utf8Code = b & 0x1f; need = 1; this._utf8Min = 0x80; }
+    else if (b >= 0xe0 && b < 0xf0) { this._utf8Code = b & 0x0f; need = 2; this._utf8Min = 0x800; }
+    else if (b >= 0xf0 && b < 0xf5) { this._utf8Code = b & 0x07; need = 3; this._utf8Min = 0x10000; }
+    this._utf8Need = need;
+    this._interim[0] = b;
+    this._interimLength = 1;
     return -1;
   }
 
@@ -757,11 +825,23 @@ export class Emulator {
     if (id === 8) {
       // Hyperlink "params;uri": xterm.js underlines linked text whatever the SGR state.
       const sep = text.indexOf(';');
-      if (sep >= 0) this.linkFlag = sep + 1 < text.length ? F_UNDERLINE : 0;
+      if (sep >= 0) {
+        this.linkActive = sep + 1 < text.length;
+        this._updateExtendedBit();
+      }
       return;
     }
     this.title = text;
     if (this.onTitle) this.onTitle(text);
+  }
+
+  _updateExtendedBit() {
+    this.extendedBit = this.linkActive || (this.fg & F_UNDERLINE) !== 0;
+    this._updateLinkFlag();
+  }
+
+  _updateLinkFlag() {
+    this.linkFlag = this.linkActive && this.extendedBit ? F_UNDERLINE : 0;
   }
 
   _reply(str) { if (this.onReply) this.onReply(str); }
@@ -1079,7 +1159,7 @@ export class Emulator {
     s.savedFg = this.fg;
     s.savedBg = this.bg;
     s.savedCharset = this.charset;
-    s.savedLinkFlag = this.linkFlag;
+    s.savedExtended = this.extendedBit;
   }
 
   _restoreCursor() {
@@ -1089,8 +1169,8 @@ export class Emulator {
     this.fg = s.savedFg;
     this.bg = s.savedBg;
     this.charset = s.savedCharset;
-    // xterm.js keeps the link itself but only honours it if it was on when saved.
-    this.linkFlag &= s.savedLinkFlag;
+    this.extendedBit = s.savedExtended;
+    this._updateLinkFlag();
     this._restrictCursor();
   }
 
@@ -1340,6 +1420,8 @@ export class Emulator {
     s.scrollBottom = this.rows - 1;
     this.fg = 0;
     this.bg = 0;
+    this.linkActive = false;
+    this._updateExtendedBit();
     const { mouseTracking, mouseSgr } = this.modes;
     this.modes = Object.assign(defaultModes(), { mouseTracking, mouseSgr });
     this.charsets = [null, null, null, null];
@@ -1349,6 +1431,7 @@ export class Emulator {
     s.savedFg = 0;
     s.savedBg = 0;
     s.savedCharset = null;
+    s.savedExtended = false;
   }
 
   _setModes(on) {
@@ -1414,7 +1497,7 @@ export class Emulator {
 
   _sgr() {
     const p = this._params, count = this._paramCount;
-    let fg = this.fg, bg = this.bg;
+    let fg = this.fg, bg = this.bg, underlineTouched = false;
     for (let i = 0; i < count; i++) {
       const v = p[i];
       if (v >= 30 && v <= 37) fg = (fg & ~COLOR_MASK) | MODE_PALETTE | (v - 30);
@@ -1423,23 +1506,24 @@ export class Emulator {
       else if (v >= 100 && v <= 107) bg = (bg & ~COLOR_MASK) | MODE_PALETTE | (v - 92);
       else {
         switch (v) {
-          case 0: fg = 0; bg = 0; break;
+          case 0: fg = 0; bg = 0; underlineTouched = true; break;
           case 1: fg |= F_BOLD; break;
           case 2: fg |= F_DIM; break;
           case 3: fg |= F_ITALIC; break;
           case 4: {
             const style = this._subEnd[i] > this._subStart[i] ? this._subParams[this._subStart[i]] : 1;
             if (style === 0) fg &= ~F_UNDERLINE; else fg |= F_UNDERLINE;
+            underlineTouched = true;
             break;
           }
           case 5: fg |= F_BLINK; break;
           case 7: fg |= F_INVERSE; break;
           case 8: bg |= B_HIDDEN; break;
           case 9: bg |= B_STRIKE; break;
-          case 21: fg |= F_UNDERLINE; break;
+          case 21: fg |= F_UNDERLINE; underlineTouched = true; break;
           case 22: fg &= ~(F_BOLD | F_DIM); break;
           case 23: fg &= ~F_ITALIC; break;
-          case 24: fg &= ~F_UNDERLINE; break;
+          case 24: fg &= ~F_UNDERLINE; underlineTouched = true; break;
           case 25: fg &= ~F_BLINK; break;
           case 27: fg &= ~F_INVERSE; break;
           case 28: bg &= ~B_HIDDEN; break;
@@ -1461,6 +1545,7 @@ export class Emulator {
     }
     this.fg = fg;
     this.bg = bg;
+    if (underlineTouched) this._updateExtendedBit();
   }
 
   // 38/48 colour in either form: `;5;n`, `;2;r;g;b`, `:5:n`, `:2:cs:r:g:b`.
