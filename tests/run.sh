@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need, then runs
+#   1. pytest on the default Python (library, listeners, CLI, AnsiTerm in Chromium),
+#   2. the embedded leg: the Python 3.6 bundle under `python3.6 -I` with vendored modules only,
+#   3. the smoke leg: Python 3.13 with the newest aiohttp and websockets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "install: Debian chromium, pip and npm test dependencies"
+if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+python3 -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+npm ci --no-audit --no-fund --loglevel=error
+
+step "pytest (default Python: $(python3 --version))"
+python3 -m pytest -q -p no:cacheprovider
+
+step "embedded leg (Python 3.6, vendored modules only)"
+bash .ci/leg-py36
+
+step "smoke leg (Python 3.13, newest aiohttp and websockets)"
+bash .ci/leg-py313
