@@ -85,11 +85,14 @@ def _listener_problem(package):
 
 
 def _install_hint(package):
-    if vendor_tag() is not None:
-        return ('run "python3 vendor/build.py" on a machine with pip and copy '
-                'vendor/%s here, or use the embedded bundle (docs/embedded.md)'
-                % vendor_tag())
-    return 'pip install %s' % package
+    tag = vendor_tag()
+    if tag is None:
+        return 'pip install %s' % package
+    if vendor_dir() is None:
+        return ('pip install %s, or run "python3 vendor/build.py" on any machine '
+                'with pip and copy vendor/%s here' % (package, tag))
+    return ('pip install %s, or use the full embedded bundle '
+            '(xwterm-embedded-%s.tar.gz), which vendors it' % (package, tag))
 
 
 def _pty_status():
