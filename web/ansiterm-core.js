@@ -1197,21 +1197,34 @@ export class Emulator {
       return;
     }
     if (collect === 0x23 && final === 0x38) { this._alignmentPattern(); return; }   // # 8 DECALN
+    if (collect === 0x25 && (final === 0x40 || final === 0x47)) {                   // % @, % G
+      this._setGLevel(0);
+      this._setCharset(0, null);
+      return;
+    }
     if (CHARSET_LEVELS.has(collect) && CHARSETS.has(final)) {
       this._setCharset(CHARSET_LEVELS.get(collect), CHARSETS.get(final));
     }
   }
 
+  // RIS. LNM survives it: xterm.js keeps LNM as a terminal option, not a mode.
   _fullReset() {
     const { onReply, onTitle, onBell } = this;
+    const newline = this.modes.newline;
     this._resetState();
     Object.assign(this, { onReply, onTitle, onBell });
+    this.modes.newline = newline;
   }
 
+  // DECALN fills `rows` lines from the cursor's home; in origin mode xterm.js
+  // starts at the region top and, on the alternate screen (a ring of exactly
+  // `rows` lines), wraps round to the top rows.
   _alignmentPattern() {
+    this._setCursor(0, 0);
     const s = this.screen;
-    for (let y = 0; y < this.rows; y++) {
-      const row = s.line(y);
+    const end = s === this.alt ? s.y + this.rows : this.rows;
+    for (let k = s.y; k < end; k++) {
+      const row = s.line(k % this.rows);
       row.clear(0);
       for (let x = 0; x < this.cols; x++) setCell(row, x, 0x45 | WIDTH_1, this.fg, this.bg);
     }
@@ -1422,8 +1435,8 @@ export class Emulator {
     this.bg = 0;
     this.linkActive = false;
     this._updateExtendedBit();
-    const { mouseTracking, mouseSgr } = this.modes;
-    this.modes = Object.assign(defaultModes(), { mouseTracking, mouseSgr });
+    const { mouseTracking, mouseSgr, newline } = this.modes;
+    this.modes = Object.assign(defaultModes(), { mouseTracking, mouseSgr, newline });
     this.charsets = [null, null, null, null];
     this._setGLevel(0);
     s.savedX = 0;
