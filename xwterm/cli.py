@@ -10,7 +10,7 @@ import os
 import shlex
 import sys
 
-from . import __version__
+from . import __version__, doctor
 from .compat import run
 from .exceptions import ProtocolError
 from .protocol import parse_initial_size
@@ -130,11 +130,6 @@ def _configure_logging(level):
 
 
 def _run_check():
-    try:
-        from . import doctor
-    except ImportError:
-        print('xwterm --check: not available in this version')
-        return 0
     return doctor.run_check()
 
 
@@ -193,7 +188,7 @@ def main(argv=None):
 
 def _announce(server):
     """Print the URLs (the CLI's own output, on stdout)."""
-    print('xwterm %s' % __version__)
+    print('xwterm %s: %s' % (__version__, doctor.banner_line()))
     for label, url in server.urls():
         print('%-10s %s' % (label + ':', url))
     sys.stdout.flush()
