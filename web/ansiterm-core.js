@@ -258,6 +258,10 @@ function eraseCells(row, start, end, bg) {
   if (start && cellWidth(row, start - 1) === 2) setCell(row, start - 1, EMPTY_CELL, 0, bg);
   if (end < cols && cellWidth(row, end - 1) === 2) setCell(row, end, EMPTY_CELL, 0, bg);
   if (end > cols) end = cols;
+  if (end - start >= 16) {          // long ranges: one memcpy from the blank template
+    row.cells.set(blankCells(cols * 3, bg).subarray(start * 3, end * 3), start * 3);
+    return;
+  }
   const c = row.cells;
   for (let i = start * 3; i < end * 3; i += 3) { c[i] = EMPTY_CELL; c[i + 1] = 0; c[i + 2] = bg; }
 }
