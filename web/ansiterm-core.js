@@ -140,7 +140,6 @@ const CP_MASK = 0x1fffff;
 const COMBINED = 1 << 21;
 const WIDTH_SHIFT = 22;
 const WIDTH_1 = 1 << WIDTH_SHIFT;
-const WIDTH_2 = 2 << WIDTH_SHIFT;
 const EMPTY_CELL = WIDTH_1;
 
 const COLOR_MASK = 0x03ffffff;            // value + mode, no flags
