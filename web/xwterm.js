@@ -789,6 +789,8 @@ export class AnsiTerm {
   get nColumns() { return this.emulator.cols; }
   get title() { return this._title; }
   get connectionState() { return this.driver ? this.driver.state : 'idle'; }
+  // How many lines the view is scrolled back into the history (0: following the output).
+  get scrollOffset() { return this._scrollOffset; }
 
   // Replaces the communication driver (e.g. WebSocket → HTTP fallback); the old one is closed.
   setDriver(driver) {

@@ -45,11 +45,17 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# The shell skips the user's startup files: they can be slow or block (a pyenv rehash waiting
+# for a lock held by a concurrent pip), and they are not what these tests are about.
+PLAIN_SHELL = ('bash', '--norc', '--noprofile')
+
+
 class Server(object):
     """One xwterm server process on 127.0.0.1; restartable on the same ports."""
 
-    def __init__(self, extra_args):
+    def __init__(self, extra_args, command=PLAIN_SHELL):
         self.extra_args = list(extra_args)
+        self.command = list(command)
         self.http_port = free_port()
         self.ws_port = free_port()
         self.process = None
@@ -62,7 +68,7 @@ class Server(object):
     def start(self):
         env = dict(os.environ, SHELL='/bin/bash')
         args = server_command() + ['--bind', '127.0.0.1', '--http', str(self.http_port),
-                                   '--ws', str(self.ws_port)] + self.extra_args
+                                   '--ws', str(self.ws_port)] + self.extra_args + ['--'] + self.command
         self.process = subprocess.Popen(args, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + SERVER_START_GUARD_S
@@ -108,6 +114,14 @@ def start_server():
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope='module')
+def module_server():
+    """An HTTP-only server shared by a module's tests that need it only to serve the page."""
+    server = Server(['--no-websocket']).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope='session')

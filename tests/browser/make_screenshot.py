@@ -16,7 +16,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, HANG_GUARD_MS, REPO, Server  # noq
 
 
 def main(program):
-    server = Server(['--', 'sh', '-c', 'sleep 1; exec "$0" "$@"'] + program).start()
+    server = Server([], command=['sh', '-c', 'sleep 1; exec "$0" "$@"'] + program).start()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
