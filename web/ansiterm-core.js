@@ -367,7 +367,7 @@ const GROUND = 0, ESCAPE = 1, ESCAPE_INTERMEDIATE = 2, CSI_ENTRY = 3, CSI_PARAM 
 
 const MAX_PARAMS = 32;
 const MAX_PARAM_VALUE = 0x7fffffff;
-const MAX_OSC_LENGTH = 4096;
+const MAX_OSC_LENGTH = 10000000;       // longer OSC payloads are dropped, as in xterm.js
 const PRINT_CHUNK = 4096;
 const PARSE_PIECE = 131072;
 
@@ -395,7 +395,7 @@ export class Emulator {
     this._subParams = new Int32Array(MAX_PARAMS);
     this._subStart = new Uint8Array(MAX_PARAMS);
     this._subEnd = new Uint8Array(MAX_PARAMS);
-    this._oscCodes = [];
+    this._oscChunk = new Uint32Array(1024);
     this._resetState();
   }
 
@@ -419,12 +419,10 @@ export class Emulator {
     this.joinWidth = 0;             // width of the last printed char, 0 after any control
     this.state = GROUND;
     this._inRun = false;
+    this._pieceOffset = 0;
     this._utf8Code = 0;
     this._utf8Need = 0;
     this._utf8Min = 0;
-    this._interim = new Uint8Array(4);  // raw bytes of a character cut by a write
-    this._interimLength = 0;
-    this._interimPending = false;
     this._clearSequence();
     this.dirty = new Uint8Array(this.rows);
     this.fullDamage = true;
@@ -459,81 +457,17 @@ export class Emulator {
 
   write(data) {
     const bytes = typeof data === 'string' ? this._encode(data) : data;
-    // xterm.js parses big writes in 128 KiB pieces; printing runs end with each.
-    for (let start = 0; start < bytes.length; start += PARSE_PIECE) {
-      this._parse(bytes, start, Math.min(bytes.length, start + PARSE_PIECE));
-      this._closeRun();
+    // Printing runs end at controls and, as when xterm.js parses a whole
+    // stream in 128 KiB pieces, at every 128 KiB of input; never at a write
+    // boundary, so a stream shows the same screen however it is chunked.
+    let i = 0;
+    while (i < bytes.length) {
+      const end = Math.min(bytes.length, i + PARSE_PIECE - this._pieceOffset);
+      this._parse(bytes, i, end);
+      this._pieceOffset += end - i;
+      if (this._pieceOffset === PARSE_PIECE) { this._pieceOffset = 0; this._closeRun(); }
+      i = end;
     }
-  }
-
-  _parse(bytes, i, n) {
-    if (this._interimPending) i = this._resumeInterim(bytes, i, n);
-    while (i < n) {
-      if (this.state === GROUND && this._utf8Need === 0) {
-        let b = bytes[i];
-        if (b >= 0x20 && b < 0x7f) {
-          let j = i + 1;
-          while (j < n && (b = bytes[j]) >= 0x20 && b < 0x7f) j++;
-          if (this.charset === null && !this.modes.insert) this._printAscii(bytes, i, j);
-          else this._printBytesSlow(bytes, i, j);
-          i = j;
-          continue;
-        }
-        if (b === 0x1b && bytes[i + 1] === 0x5b) {
-          const end = this._fastCsi(bytes, i + 2, n);
-          if (end > 0) { i = end; continue; }
-        } else if (b >= 0xc2 && b < 0xf5) {
-          const end = this._decodePrintable(bytes, i, n);
-          if (end > i) { i = end; continue; }
-        }
-      }
-      const cp = this._decodeByte(bytes[i++]);
-      if (cp >= 0) this._dispatchCodepoint(cp);
-    }
-    if (this._utf8Need) {
-      this._utf8Need = 0;
-      this._interim.fill(0, this._interimLength);
-      this._interimPending = true;
-    }
-  }
-
-  _dispatchCodepoint(cp) {
-    if (this.state !== GROUND || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) this._closeRun();
-    this._advance(cp);
-  }
-
-  // A character cut by the end of the previous write, finished the way
-  // xterm.js's decoder does it, quirks included: it recounts the stored bytes
-  // up to the first continuation byte whose payload is zero (0x80), so a
-  // character like U+3000 (E3 80 80) cut after its second byte swallows the
-  // next byte and is dropped when that byte is not a continuation.
-  _resumeInterim(bytes, i, n) {
-    const stored = this._interim, lead = stored[0];
-    const type = (lead & 0xe0) === 0xc0 ? 2 : (lead & 0xf0) === 0xe0 ? 3 : 4;
-    let cp = lead & (type === 2 ? 0x1f : type === 3 ? 0x0f : 0x07);
-    let pos = 0, byte;
-    while ((byte = stored[++pos] & 0x3f) && pos < 4) cp = (cp << 6) | byte;
-    const missing = type - pos;
-    let at = i, complete = true;
-    while (at - i < missing) {
-      if (at >= n) return n;
-      byte = bytes[at++];
-      if ((byte & 0xc0) !== 0x80) { at--; complete = false; break; }
-      stored[pos++] = byte;
-      cp = (cp << 6) | (byte & 0x3f);
-    }
-    stored.fill(0);
-    this._interimPending = false;
-    if (!complete) return at;
-    if (type === 2) {
-      if (cp < 0x80) return Math.max(i, at - 1);
-    } else if (type === 3) {
-      if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfeff) return at;
-    } else if (cp < 0x10000 || cp > 0x10ffff) {
-      return at;
-    }
-    this._dispatchCodepoint(cp);
-    return at;
   }
 
   resize(cols, rows) {
@@ -579,6 +513,36 @@ export class Emulator {
     if (this._encoded.length < str.length * 3) this._encoded = new Uint8Array(str.length * 3);
     const { written } = this._encoder.encodeInto(str, this._encoded);
     return this._encoded.subarray(0, written);
+  }
+
+  _parse(bytes, i, n) {
+    while (i < n) {
+      if (this.state === GROUND && this._utf8Need === 0) {
+        let b = bytes[i];
+        if (b >= 0x20 && b < 0x7f) {
+          let j = i + 1;
+          while (j < n && (b = bytes[j]) >= 0x20 && b < 0x7f) j++;
+          if (this.charset === null && !this.modes.insert) this._printAscii(bytes, i, j);
+          else this._printBytesSlow(bytes, i, j);
+          i = j;
+          continue;
+        }
+        if (b === 0x1b && bytes[i + 1] === 0x5b) {
+          const end = this._fastCsi(bytes, i + 2, n);
+          if (end > 0) { i = end; continue; }
+        } else if (b >= 0xc2 && b < 0xf5) {
+          const end = this._decodePrintable(bytes, i, n);
+          if (end > i) { i = end; continue; }
+        }
+      }
+      const cp = this._decodeByte(bytes[i++]);
+      if (cp >= 0) this._dispatchCodepoint(cp);
+    }
+  }
+
+  _dispatchCodepoint(cp) {
+    if (this.state !== GROUND || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) this._closeRun();
+    this._advance(cp);
   }
 
   // The common CSI shape (optional private prefix, digits and ';', final byte)
@@ -657,7 +621,6 @@ export class Emulator {
   _decodeByte(b) {
     if (this._utf8Need) {
       if ((b & 0xc0) === 0x80) {
-        this._interim[this._interimLength++] = b;
         this._utf8Code = (this._utf8Code << 6) | (b & 0x3f);
         if (--this._utf8Need) return -1;
         const cp = this._utf8Code;
@@ -672,8 +635,6 @@ export class Emulator {
     else if (b >= 0xe0 && b < 0xf0) { this._utf8Code = b & 0x0f; need = 2; this._utf8Min = 0x800; }
     else if (b >= 0xf0 && b < 0xf5) { this._utf8Code = b & 0x07; need = 3; this._utf8Min = 0x10000; }
     this._utf8Need = need;
-    this._interim[0] = b;
-    this._interimLength = 1;
     return -1;
   }
 
@@ -709,7 +670,7 @@ export class Emulator {
         if (cp === 0x7f) return;
         if (cp < 0x30) { this.collect = cp; this.state = ESCAPE_INTERMEDIATE; return; }
         if (cp === 0x5b) { this._clearSequence(); this.state = CSI_ENTRY; return; }
-        if (cp === 0x5d) { this._oscCodes.length = 0; this.state = OSC_STRING; return; }
+        if (cp === 0x5d) { this._startOsc(); return; }
         if (cp === 0x50) { this._clearSequence(); this.state = DCS_ENTRY; return; }
         if (cp === 0x58 || cp === 0x5e || cp === 0x5f) { this.state = SOS_PM_APC; return; }
         this.state = GROUND;
@@ -745,7 +706,7 @@ export class Emulator {
         return;
       case OSC_STRING:
         if (cp === 0x07) { this._endString(cp); this.state = GROUND; }
-        else if (cp >= 0x20 && this._oscCodes.length < MAX_OSC_LENGTH) this._oscCodes.push(cp);
+        else if (cp >= 0x20) this._oscPut(cp);
         return;
       case SOS_PM_APC:
         if (!ascii) this.state = GROUND;
@@ -769,7 +730,7 @@ export class Emulator {
     switch (cp) {
       case 0x90: this._clearSequence(); this.state = DCS_ENTRY; return;
       case 0x9b: this._clearSequence(); this.state = CSI_ENTRY; return;
-      case 0x9d: this._oscCodes.length = 0; this.state = OSC_STRING; return;
+      case 0x9d: this._startOsc(); return;
       case 0x98: case 0x9e: case 0x9f: this.state = SOS_PM_APC; return;
       case 0x9c: this.state = GROUND; return;
       default: this.state = GROUND; this._execute(cp);
@@ -812,20 +773,42 @@ export class Emulator {
     }
   }
 
+  // OSC strings: "id;payload". Only the payloads of 0, 2 (title) and 8
+  // (hyperlink) are kept, in a string built 1024 code points at a time.
+  _startOsc() {
+    this.state = OSC_STRING;
+    this._oscId = -1;               // -1: no digit yet
+    this._oscStage = 0;             // 0 reading the id, 1 payload, 2 ignored
+    this._oscText = '';
+    this._oscChunkLength = 0;
+  }
+
+  _oscPut(cp) {
+    if (this._oscStage === 0) {
+      if (cp >= 0x30 && cp <= 0x39) this._oscId = (this._oscId < 0 ? 0 : this._oscId * 10) + cp - 0x30;
+      else if (cp === 0x3b && this._oscId >= 0) this._oscStage = this._isKeptOsc() ? 1 : 2;
+      else this._oscStage = 2;
+    } else if (this._oscStage === 1) {
+      this._oscChunk[this._oscChunkLength++] = cp;
+      if (this._oscChunkLength === this._oscChunk.length) this._flushOsc();
+    }
+  }
+
+  _isKeptOsc() { return this._oscId === 0 || this._oscId === 2 || this._oscId === 8; }
+
+  _flushOsc() {
+    this._oscText += String.fromCodePoint.apply(null, this._oscChunk.subarray(0, this._oscChunkLength));
+    this._oscChunkLength = 0;
+    if (this._oscText.length > MAX_OSC_LENGTH) { this._oscText = ''; this._oscStage = 2; }
+  }
+
   _oscDispatch() {
-    const codes = this._oscCodes;
-    let id = 0, k = 0;
-    for (; k < codes.length && codes[k] !== 0x3b; k++) {
-      if (codes[k] < 0x30 || codes[k] > 0x39) return;
-      id = id * 10 + codes[k] - 0x30;
-    }
-    if (k === 0) return;
-    if (id !== 0 && id !== 2 && id !== 8) return;
-    let text = '';
-    for (let j = k + 1; j < codes.length; j += 1024) {
-      text += String.fromCodePoint.apply(null, codes.slice(j, Math.min(j + 1024, codes.length)));
-    }
-    if (id === 8) {
+    if (this._oscStage === 2 || this._oscId < 0 || !this._isKeptOsc()) return;
+    this._flushOsc();
+    if (this._oscStage === 2) return;
+    const text = this._oscText;
+    this._oscText = '';
+    if (this._oscId === 8) {
       // Hyperlink "params;uri": xterm.js underlines linked text whatever the SGR state.
       const sep = text.indexOf(';');
       if (sep >= 0) {
