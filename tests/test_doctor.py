@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from xwterm import doctor
+from xwterm.vendored import origin_of
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,6 +35,11 @@ print(banner_line())
 '''
 
 
+def origin(module):
+    """'system' or 'vendored', as the report words it."""
+    return origin_of(module).split(' ', 1)[0]
+
+
 def run(code, *blocked):
     result = subprocess.run([sys.executable, '-c', code] + list(blocked),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -54,7 +60,7 @@ def test_check_everything_present(packages):
     assert out.startswith('xwterm ')
     assert 'Terminals: pty ok, default shell ' in out
     version = doctor.distribution_version(packages[0], 'aiohttp')
-    assert 'HTTP       can run: aiohttp %s, system ' % version in out
+    assert 'HTTP       can run: aiohttp %s, %s ' % (version, origin(packages[0])) in out
     assert 'WebSocket  can run: websockets ' in out
     assert 'aiohttp issue 6978' in out
     assert 'multidict ' in out
@@ -67,15 +73,15 @@ def test_check_one_package_missing(packages):
     assert status == 0, out
     assert 'HTTP       cannot run: aiohttp is missing (' in out
     assert 'WebSocket  can run: websockets ' in out
-    assert 'What to do:\n  - HTTP listener: pip install aiohttp\n' in out
+    assert 'What to do:\n  - HTTP listener: pip install aiohttp' in out
     assert out.rstrip().endswith('Result: ready (WebSocket)')
 
 
 def test_check_nothing_can_run():
     status, out = run(CHECK, 'aiohttp', 'websockets')
     assert status == 1, out
-    assert '  - HTTP listener: pip install aiohttp\n' in out
-    assert '  - WebSocket listener: pip install websockets\n' in out
+    assert '  - HTTP listener: pip install aiohttp' in out
+    assert '  - WebSocket listener: pip install websockets' in out
     assert out.rstrip().endswith('Result: NOT ready')
 
 
@@ -95,8 +101,8 @@ def test_banner_line(packages):
     aiohttp = doctor.distribution_version(packages[0], 'aiohttp')
     websockets = doctor.distribution_version(packages[1], 'websockets')
     assert out.splitlines() == [
-        'Python %s, aiohttp %s (system), websockets %s (system)' % (
-            python, aiohttp, websockets)]
+        'Python %s, aiohttp %s (%s), websockets %s (%s)' % (
+            python, aiohttp, origin(packages[0]), websockets, origin(packages[1]))]
 
 
 def test_banner_line_missing_package(packages):
