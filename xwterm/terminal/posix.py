@@ -185,7 +185,7 @@ class PtyTerminal(Terminal):
             raise RuntimeError("another coroutine is already reading this terminal")
         while self._master is not None:
             try:
-                return os.read(self._master, self.READ_SIZE)
+                return self._read_available(os.read(self._master, self.READ_SIZE))
             except BlockingIOError:
                 pass
             except OSError as exc:
@@ -197,6 +197,29 @@ class PtyTerminal(Terminal):
                 return b""
             await self._readable()
         return b""
+
+    def _read_available(self, data):
+        """``data`` plus whatever else the pty has right now, up to READ_SIZE in all.
+
+        A Linux pty hands out at most ~4 KiB per read (its line discipline buffer), so
+        without this a flood becomes one small chunk -- and one frame, one JSON encoding,
+        one send -- per 4 KiB.  Stops at the first EAGAIN: nothing waits for more output.
+        An error after some data is left for the next ``read`` to see.
+        """
+        if not data or len(data) >= self.READ_SIZE:
+            return data
+        chunks = [data]
+        size = len(data)
+        while size < self.READ_SIZE:
+            try:
+                more = os.read(self._master, self.READ_SIZE - size)
+            except OSError:
+                break
+            if not more:
+                break
+            chunks.append(more)
+            size += len(more)
+        return b"".join(chunks) if len(chunks) > 1 else data
 
     def _output_ended(self):
         """Linux says EIO once every slave descriptor is closed: the exit is imminent."""
