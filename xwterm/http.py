@@ -132,7 +132,8 @@ class HttpListener(object):
         for session_id in list(self._polled):
             self._end(session_id)
         while self._closing:
-            await next(iter(self._closing))
+            done, _ = await asyncio.wait(list(self._closing))
+            self._closing.difference_update(done)
 
     # -- dispatch ----------------------------------------------------------
 
