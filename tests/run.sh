@@ -8,16 +8,21 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
 
+# The interpreter itself, not a pyenv shim: a shim runs `pyenv rehash` after pip, which
+# fails when another process holds (or left behind) pyenv's lock.
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')
+export PYTHON
+
 step "install: Debian chromium, pip and npm test dependencies"
 if [ ! -x /usr/bin/chromium ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-python3 -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+"$PYTHON" -m pip install -q --disable-pip-version-check -r tests/requirements.txt
 npm ci --no-audit --no-fund --loglevel=error
 
-step "pytest (default Python: $(python3 --version))"
-python3 -m pytest -q -p no:cacheprovider
+step "pytest (default Python: $("$PYTHON" --version))"
+"$PYTHON" -m pytest -q -p no:cacheprovider
 
 step "embedded leg (Python 3.6, vendored modules only)"
 bash .ci/leg-py36
