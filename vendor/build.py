@@ -12,8 +12,8 @@
    sources and type stubs. The result runs on any CPU.
 2. Writes dist/xwterm-embedded-py36.tar.gz (xwterm/, example/, web/,
    vendor/py36/, README-embedded.txt) and dist/xwterm-embedded-py36-ws.tar.gz
-   (the same with websockets only), reproducibly: sorted entries, fixed mtime,
-   owner and modes, no __pycache__.
+   (websockets only, and no web/ since nothing would serve it), reproducibly:
+   sorted entries, fixed mtime, owner and modes, no __pycache__.
 
 Runs on the machine's default Python (3.6 or newer); only the packages it
 installs are meant for Python 3.6.
@@ -55,6 +55,7 @@ STRIP_NAMES = ("RECORD", "INSTALLER", "REQUESTED", "WHEEL", "direct_url.json")
 WS_ONLY = re.compile(r"^websockets($|-[^/]*\.dist-info$)")
 
 SOURCE_DIRS = ("xwterm", "example", "web")
+SOURCE_DIRS_WS = ("xwterm", "example")
 
 README = """\
 xwterm {version} for embedded boards (Python 3.6 or newer, any CPU)
@@ -227,9 +228,10 @@ def readme(name, ws_only, versions):
     title = "xwterm {} for embedded boards (Python 3.6 or newer, any CPU)".format(version)
     if ws_only:
         what = "the websockets package is"
-        listeners = ("This bundle has the WebSocket listener only (no aiohttp): serve\n"
-                     "web/ from any web server and point it at port 8001, or use\n"
-                     "the full bundle for the HTTP listener as well.\n")
+        listeners = ("This bundle has the WebSocket listener only (no aiohttp), so the\n"
+                     "board serves no page: connect from a page served elsewhere whose\n"
+                     "AnsiTerm wsEndpoint is BOARD:8001, or from any WebSocket client.\n"
+                     "The full bundle (xwterm-embedded-py36.tar.gz) serves the page too.\n")
     else:
         what = "aiohttp, websockets and their dependencies are"
         listeners = ("Open http://BOARD:8000/ in a browser (HTTP listener); the page\n"
@@ -248,7 +250,8 @@ def build_bundles(dist, epoch):
         name = "xwterm-embedded-py36{}.tar.gz".format(suffix)
         keep = WS_ONLY.match if ws_only else None
         files = {}
-        for folder in SOURCE_DIRS:
+        # Without aiohttp there is no HTTP listener to serve the page.
+        for folder in SOURCE_DIRS_WS if ws_only else SOURCE_DIRS:
             for arcname, path in collect(os.path.join(ROOT, folder), folder):
                 files[arcname] = path
         for arcname, path in collect(TARGET, "vendor/py36", keep):
