@@ -468,6 +468,7 @@ export class Emulator {
       if (this._pieceOffset === PARSE_PIECE) { this._pieceOffset = 0; this._closeRun(); }
       i = end;
     }
+    if (this._inRun) this._repairRunEnd();
   }
 
   resize(cols, rows) {
@@ -882,6 +883,13 @@ export class Emulator {
   _closeRun() {
     if (!this._inRun) return;
     this._inRun = false;
+    this._repairRunEnd();
+  }
+
+  // Blanks the orphaned right half of a wide char the run overwrote. Also
+  // done at the end of each write with the run left open: a continuing run
+  // overwrites or blanks that cell anyway, and the screen is right meanwhile.
+  _repairRunEnd() {
     const s = this.screen, x = s.x;
     const row = s.line(s.y);
     if (x < this.cols && cellWidth(row, x) === 0 && !cellHasContent(row, x)) {
@@ -1193,13 +1201,13 @@ export class Emulator {
     }
   }
 
-  // RIS. LNM survives it: xterm.js keeps LNM as a terminal option, not a mode.
+  // RIS. As in xterm.js, LNM (a terminal option there) and the cursor's
+  // visibility survive it.
   _fullReset() {
-    const { onReply, onTitle, onBell } = this;
-    const newline = this.modes.newline;
+    const newline = this.modes.newline, cursorVisible = this.cursorVisible;
     this._resetState();
-    Object.assign(this, { onReply, onTitle, onBell });
     this.modes.newline = newline;
+    this.cursorVisible = cursorVisible;
   }
 
   // DECALN fills `rows` lines from the cursor's home; in origin mode xterm.js
