@@ -232,11 +232,11 @@ def test_files_and_config(web_root):
     run(scenario())
 
 
-async def raw_get(port, target):
+async def raw_get(port, target, host='127.0.0.1'):
     """Send a request line as is (clients normalise ``..`` away)."""
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
-    writer.write(('GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
-                  % target).encode('latin-1'))
+    writer.write(('GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n'
+                  % (target, host)).encode('latin-1'))
     response = await reader.read()
     writer.close()
     status = int(response.split(b' ', 2)[1]) if response.startswith(b'HTTP/') else None
@@ -256,6 +256,10 @@ def test_traversal_over_the_wire(web_root):
                 assert b'TOP-SECRET' not in response and b'root:' not in response
             status, response = await raw_get(server.http_port, '/sub/')
             assert status == 200 and b'sub index' in response
+            # a rebound name: refused, even for files
+            status, response = await raw_get(server.http_port, '/?sessions',
+                                             host='evil.example:8000')
+            assert status == 403
     run(scenario())
 
 

@@ -126,3 +126,27 @@ def test_http_queries():
 ])
 def test_origin_check(origin, host, allowed):
     assert protocol.origin_allowed(origin, host) is allowed
+
+
+@pytest.mark.parametrize('host, bind, allowed', [
+    ('127.0.0.1:8000', '127.0.0.1', True),
+    ('localhost:8000', '127.0.0.1', True),
+    ('app.localhost:8000', '127.0.0.1', True),
+    ('[::1]:8000', '::1', True),
+    ('10.1.2.3:8000', '127.0.0.1', True),
+    (None, '127.0.0.1', True),
+    ('evil.example:8000', '127.0.0.1', False),
+    ('evil.example:8000', 'localhost', False),
+    ('evil.example:8000', '::1', False),
+    ('mybox.lan:8000', '0.0.0.0', True),
+    ('mybox.lan:8000', '192.168.1.5', True),
+])
+def test_dns_rebinding_guard(host, bind, allowed):
+    assert protocol.host_allowed(host, bind) is allowed
+
+
+def test_request_allowed_needs_both():
+    assert protocol.request_allowed('http://localhost:8000', 'localhost:8001', '127.0.0.1')
+    assert not protocol.request_allowed('http://evil.example', 'localhost:8001', '127.0.0.1')
+    assert not protocol.request_allowed('http://evil.example:8000', 'evil.example:8000',
+                                        '127.0.0.1')

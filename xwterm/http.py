@@ -80,15 +80,17 @@ class PolledSession(object):
 class HttpListener(object):
     """The aiohttp application over a shared ``SessionRegistry``.
 
-    ``websocket_info()`` returns ``{"port": N, "path": "/"}`` or ``None``
+    ``bind`` is the listening address, for the DNS-rebinding check of
+    ``protocol.host_allowed``.  ``websocket_info()`` returns ``{"port": N, "path": "/"}`` or ``None``
     for ``/?config``.  ``idle_timeout`` seconds (0: never) without a
     request close a polled session; one timer, set for the earliest expiry,
     does that (no periodic tick).
     """
 
     def __init__(self, registry, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
-                 websocket_info=None, buffer_limit=DEFAULT_LIMIT):
+                 websocket_info=None, buffer_limit=DEFAULT_LIMIT, bind=None):
         self.registry = registry
+        self.bind = bind
         self.docroot = docroot_dir
         self.idle_timeout = idle_timeout
         self.websocket_info = websocket_info or (lambda: None)
@@ -145,11 +147,10 @@ class HttpListener(object):
                 return await self._post(request, query)
             if request.method not in ('GET', 'HEAD'):
                 return _error(405, 'method not allowed')
+            if not self._allowed(request):
+                return _error(403, 'origin or host not allowed')
             if query.action == 'file':
                 return await self._file(request)
-            if not protocol.origin_allowed(request.headers.get('Origin'),
-                                           request.headers.get('Host')):
-                return _error(403, 'origin not allowed')
             if query.action == 'config':
                 return _json_response(protocol.json_dumps({
                     'version': __version__, 'websocket': self.websocket_info()}))
@@ -266,10 +267,13 @@ class HttpListener(object):
             polled.active -= 1
             polled.last_seen = get_running_loop().time()
 
+    def _allowed(self, request):
+        return protocol.request_allowed(request.headers.get('Origin'),
+                                        request.headers.get('Host'), self.bind)
+
     async def _post(self, request, query):
-        if not protocol.origin_allowed(request.headers.get('Origin'),
-                                       request.headers.get('Host')):
-            return _error(403, 'origin not allowed')
+        if not self._allowed(request):
+            return _error(403, 'origin or host not allowed')
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:

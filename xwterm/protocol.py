@@ -13,6 +13,7 @@ Server -> client: ``{"text": "..."}``; on shell exit the socket closes with
 code 1000 and reason ``exit STATUS`` (see :func:`close_reason`).
 """
 
+import ipaddress
 import json
 import re
 
@@ -287,3 +288,40 @@ def origin_allowed(origin, host):
         return False
     origin_host = _hostname(origin.split('://', 1)[1].split('/', 1)[0])
     return bool(host) and origin_host == _hostname(host)
+
+
+def _is_ip(name):
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback(address):
+    if address == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def host_allowed(host, bind):
+    """DNS-rebinding guard: whether a request for ``Host: host`` may be served.
+
+    When the server is bound to a loopback address, a browser can only reach
+    it legitimately as ``localhost`` or by IP; any other name resolving to
+    127.0.0.1 is a hostile page rebinding its name to us.  Other binds (a
+    LAN address, ``0.0.0.0``) are reached by names we cannot know: allowed.
+    Requests without ``Host`` (HTTP/1.0 tools) pass.
+    """
+    if not host or not bind or not _is_loopback(bind):
+        return True
+    name = _hostname(host)
+    return name == 'localhost' or name.endswith('.localhost') or _is_ip(name)
+
+
+def request_allowed(origin, host, bind):
+    """Both browser checks: same-host ``Origin`` and no DNS rebinding."""
+    return origin_allowed(origin, host) and host_allowed(host, bind)

@@ -135,7 +135,8 @@ class Server(object):
                 from .http import HttpListener
                 self.http = HttpListener(self.registry, self.config.docroot,
                                          idle_timeout=self.config.idle_timeout,
-                                         websocket_info=self.websocket_info)
+                                         websocket_info=self.websocket_info,
+                                         bind=self.config.bind)
                 await self.http.start(bind_socket(self.config.bind, self.config.http_port))
         except BaseException:
             await self.stop()
@@ -153,7 +154,7 @@ class Server(object):
             await self.ws_child.start()
         else:
             from .ws import WebSocketListener
-            self.ws = WebSocketListener(self.registry)
+            self.ws = WebSocketListener(self.registry, bind=self.config.bind)
             await self.ws.start(sock)
 
     def _parent_gone(self):

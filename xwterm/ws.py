@@ -40,10 +40,14 @@ CLOSE_TRY_AGAIN = 1013
 
 
 class WebSocketListener(object):
-    """Serves sessions of ``registry`` to WebSocket clients."""
+    """Serves sessions of ``registry`` to WebSocket clients.
 
-    def __init__(self, registry):
+    ``bind`` is the listening address, for the DNS-rebinding check.
+    """
+
+    def __init__(self, registry, bind=None):
         self.registry = registry
+        self.bind = bind
         self._server = None
         self._socket = None
 
@@ -69,10 +73,11 @@ class WebSocketListener(object):
     async def _handle(self, connection):
         wscompat.tune_socket(connection)
         headers = wscompat.request_headers(connection)
-        if not protocol.origin_allowed(headers.get('Origin'), headers.get('Host')):
-            log.warning('WebSocket refused: origin %r does not match host %r',
+        if not protocol.request_allowed(headers.get('Origin'), headers.get('Host'),
+                                        self.bind):
+            log.warning('WebSocket refused: origin %r, host %r',
                         headers.get('Origin'), headers.get('Host'))
-            await connection.close(CLOSE_POLICY, 'origin not allowed')
+            await connection.close(CLOSE_POLICY, 'origin or host not allowed')
             return
         try:
             session = self.registry.create()
