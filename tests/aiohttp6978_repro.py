@@ -1,6 +1,6 @@
 """Reproduce aiohttp issue 6978 deterministically and print the outcome as JSON.
 
-    python aiohttp6978_repro.py [--fix]
+    python aiohttp6978_repro.py [--fix] [--xwterm]
 
 Runs on Python 3.6 (with vendor/py36) as well as on current Pythons. A real
 aiohttp server on 127.0.0.1 gets two requests over one keep-alive connection
@@ -10,6 +10,8 @@ timer is made due and run, as when the timer fires in the same loop
 iteration as the request arrives. On aiohttp < 3.10.6 without the fix the
 connection is dropped and the handler task dies on ``assert transport is not
 None``; with ``--fix`` (xwterm.aiohttp6978.apply) the request is served.
+With ``--xwterm`` the server is xwterm's own HTTP listener (which applies the
+fix itself) instead of a bare aiohttp application.
 """
 
 import asyncio
@@ -52,15 +54,21 @@ def make_timer_due(protocol):
 
 
 def install_race(state):
-    """Wrap data_received so the second request meets a due keep-alive timer."""
+    """Wrap data_received so the second request meets a due keep-alive timer.
+
+    A request "arrives" when data_received completes the handler's waiter; the
+    test client sends its requests one at a time on one connection.
+    """
     original = web_protocol.RequestHandler.data_received
 
     def data_received(self, data):
         original(self, data)
         waiter = self._waiter
-        if state['served'] >= 1 and waiter is not None and waiter.done():
-            state['handler_task'] = self._task_handler
-            make_timer_due(self)
+        if waiter is not None and waiter.done():
+            state['arrived'] += 1
+            if state['arrived'] == 2:
+                state['handler_task'] = self._task_handler
+                make_timer_due(self)
 
     web_protocol.RequestHandler.data_received = data_received
 
@@ -90,17 +98,9 @@ def describe(error):
                                 last[1], last[3])
 
 
-async def scenario(fix):
-    loop = asyncio.get_event_loop()
-    loop_errors = []
-    loop.set_exception_handler(
-        lambda _loop, context: loop_errors.append(context.get('message', '')))
-    state = {'served': 0, 'handler_task': None}
-    patched = aiohttp6978.apply() if fix else False
-    install_race(state)
-
+async def start_plain():
+    """A bare aiohttp application: (port, stop coroutine function)."""
     async def hello(request):
-        state['served'] += 1
         return web.Response(text='hello')
 
     app = web.Application()
@@ -109,8 +109,29 @@ async def scenario(fix):
     await runner.setup()
     sock = socket.socket()
     sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
     await web.SockSite(runner, sock).start()
+    return sock.getsockname()[1], runner.cleanup
+
+
+async def start_xwterm():
+    """xwterm's own server, HTTP listener only: (port, stop coroutine function)."""
+    from xwterm.server import Server, ServerConfig
+    server = Server(ServerConfig(http_port=0, websocket=False, command=['/bin/sh'],
+                                 docroot=os.path.join(ROOT, 'web')))
+    await server.start()
+    return server.http_port, server.stop
+
+
+async def scenario(kind, fix):
+    loop = asyncio.get_event_loop()
+    loop_errors = []
+    loop.set_exception_handler(
+        lambda _loop, context: loop_errors.append(context.get('message', '')))
+    state = {'arrived': 0, 'handler_task': None}
+    if fix:
+        aiohttp6978.apply()
+    install_race(state)
+    port, stop = await (start_xwterm() if kind == 'xwterm' else start_plain())
     try:
         reader, writer = await asyncio.open_connection('127.0.0.1', port)
         writer.write(REQUEST)
@@ -125,13 +146,14 @@ async def scenario(fix):
             if isinstance(result, BaseException):
                 handler_error = describe(result)
     finally:
-        await runner.cleanup()
+        await stop()
     return {
         'python': '%d.%d.%d' % sys.version_info[:3],
         'aiohttp': aiohttp.__version__,
         'origin': ORIGIN,
+        'server': kind,
         'fix_requested': fix,
-        'patched': patched,
+        'patched': aiohttp6978.is_applied(),
         'race_injected': state['handler_task'] is not None,
         'first_status': first,
         'second_status': second,
@@ -142,10 +164,11 @@ async def scenario(fix):
 
 def main():
     fix = '--fix' in sys.argv[1:]
+    kind = 'xwterm' if '--xwterm' in sys.argv[1:] else 'plain'
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        outcome = loop.run_until_complete(scenario(fix))
+        outcome = loop.run_until_complete(scenario(kind, fix))
     finally:
         loop.close()
     sys.stdout.write(json.dumps(outcome) + '\n')

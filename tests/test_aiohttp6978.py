@@ -1,5 +1,9 @@
 """aiohttp issue 6978 (keep-alive race): reproduced on aiohttp 3.8.6, fixed by xwterm.
 
+The race is reproduced against a bare aiohttp application (bug without the
+fix, none with it) and against xwterm's own HTTP listener, which must be
+immune by itself.
+
 The reproduction runs tests/aiohttp6978_repro.py in a child interpreter:
 Python 3.6 with the vendored aiohttp 3.8.6 (vendor/py36, built by
 vendor/build.py), and the default Python with whatever aiohttp it has.
@@ -65,8 +69,9 @@ def python36():
     return python
 
 
-def run_repro(python, fix, isolated=False):
-    cmd = [python] + (['-I'] if isolated else []) + [REPRO] + (['--fix'] if fix else [])
+def run_repro(python, fix, isolated=False, xwterm=False):
+    cmd = ([python] + (['-I'] if isolated else []) + [REPRO] + (['--fix'] if fix else [])
+           + (['--xwterm'] if xwterm else []))
     result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
@@ -94,6 +99,23 @@ def test_fixed_on_aiohttp_3_8_6(python36):
     assert outcome['second_status'] == 200, outcome
     assert outcome['handler_error'] is None, outcome
     assert outcome['loop_errors'] == []
+
+
+def test_xwterm_server_immune_on_aiohttp_3_8_6(python36):
+    # No explicit fix: xwterm's HTTP listener applies it when it starts.
+    outcome = run_repro(python36, fix=False, isolated=True, xwterm=True)
+    assert outcome['aiohttp'] == '3.8.6'
+    assert outcome['patched'] is True
+    assert outcome['second_status'] == 200, outcome
+    assert outcome['handler_error'] is None, outcome
+
+
+def test_xwterm_server_immune_installed_aiohttp():
+    pytest.importorskip('aiohttp')
+    outcome = run_repro(sys.executable, fix=False, xwterm=True)
+    assert outcome['patched'] is aiohttp6978.needs_fix(outcome['aiohttp'])
+    assert outcome['second_status'] == 200, outcome
+    assert outcome['handler_error'] in (None, 'CancelledError'), outcome
 
 
 @pytest.mark.parametrize('fix', [False, True], ids=['without-fix', 'with-fix'])
