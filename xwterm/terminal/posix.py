@@ -135,7 +135,11 @@ def _is_executable(path):
 
 
 def _session_members(sid):
-    """Pids in session ``sid`` per /proc (empty where /proc does not exist)."""
+    """Pids in session ``sid`` per /proc (empty where /proc does not exist).
+
+    Plain os.open/os.read (no file objects, the GIL released in each call): this runs in
+    a worker thread while the loop serves the other sessions.
+    """
     members = []
     try:
         names = os.listdir("/proc")
@@ -145,11 +149,16 @@ def _session_members(sid):
         if not name.isdigit():
             continue
         try:
-            with open("/proc/%s/stat" % name, "rb") as f:
-                stat = f.read()
+            fd = os.open("/proc/%s/stat" % name, os.O_RDONLY)
         except OSError:
             continue
-        fields = stat[stat.rfind(b")") + 2:].split()
+        try:
+            stat = os.read(fd, 4096)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        fields = stat[stat.rfind(b")") + 2:].split(None, 5)
         if len(fields) > 3 and fields[0] != b"Z" and int(fields[3]) == sid:
             members.append(int(name))
     return members
@@ -404,12 +413,14 @@ class PtyTerminal(Terminal):
             if not await self._exits_within(CLOSE_GRACE):
                 self._signal_group(signal.SIGKILL)
                 await asyncio.shield(self._exited)
-        leftovers = _session_members(sid)
+        # Scanning /proc takes milliseconds (one open per process): not on the loop.
+        loop = get_running_loop()
+        leftovers = await loop.run_in_executor(None, _session_members, sid)
         for pid in leftovers:
             self._kill(pid, signal.SIGHUP)
         if leftovers:
             await asyncio.sleep(CLOSE_GRACE)
-            for pid in _session_members(sid):
+            for pid in await loop.run_in_executor(None, _session_members, sid):
                 self._kill(pid, signal.SIGKILL)
 
     async def _exits_within(self, seconds):
