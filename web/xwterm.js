@@ -1139,23 +1139,21 @@ export class AnsiTerm {
     if (this._scrollOffset) this._scrollBy(-this._scrollOffset);
   }
 
+  // The scrollbar's range is the history plus one screen; its position mirrors _scrollOffset.
   _syncScrollbar() {
     const cellCss = this._cssCellHeight;
-    const total = (this.emulator.scrollbackLength + this.emulator.rows) * cellCss;
-    const height = `${Math.round(total)}px`;
+    const historyCss = this.emulator.scrollbackLength * cellCss;
+    const height = `${Math.round(historyCss + this.scrollbar.clientHeight)}px`;
     if (this.scrollbarSpacer.style.height !== height) this.scrollbarSpacer.style.height = height;
-    const top = Math.round((this.emulator.scrollbackLength - this._scrollOffset) * cellCss);
-    if (Math.abs(this.scrollbar.scrollTop - top) >= 1) {
-      this._ignoreScrollEvent = true;
-      this.scrollbar.scrollTop = top;
-    }
+    const top = Math.round(historyCss - this._scrollOffset * cellCss);
+    if (Math.abs(this.scrollbar.scrollTop - top) >= 1) this.scrollbar.scrollTop = top;
+    this._scrollbarTop = this.scrollbar.scrollTop;
   }
 
+  // Scroll events also follow our own updates of the scrollbar; only a position we did not
+  // set is the user's, and history may have grown in between, so ours must not be re-read.
   _onScrollbarScroll() {
-    if (this._ignoreScrollEvent) {
-      this._ignoreScrollEvent = false;
-      return;
-    }
+    if (Math.abs(this.scrollbar.scrollTop - this._scrollbarTop) < 1) return;
     const lineFromTop = Math.round(this.scrollbar.scrollTop / this._cssCellHeight);
     const offset = this.emulator.scrollbackLength - lineFromTop;
     this._scrollBy(offset - this._scrollOffset);

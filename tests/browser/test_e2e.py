@@ -116,3 +116,18 @@ def test_colours_are_drawn(start_server, open_terminal):
     pixels = term.canvas_pixels()
     red = sum(1 for row in pixels for (r, g, b) in row if r > 150 and g < 60 and b < 60)
     assert red > 100, 'no red background drawn'
+
+
+@pytest.mark.parametrize('transport', sorted(TRANSPORTS))
+def test_shell_exit_is_reported_and_a_key_starts_a_new_one(start_server, open_terminal, transport):
+    server = start_server(*TRANSPORTS[transport])
+    term = open_terminal(server.url)
+    term.wait_connected(transport)
+    term.run('exit 3')
+    term.wait_state('state => state === "ended"')
+    term.wait_line('[session ended (exit status 3); press any key for a new one]')
+
+    term.page.keyboard.press('Enter')
+    term.wait_connected(transport)
+    term.run('echo again-$((6*7))')
+    term.wait_line('again-42')

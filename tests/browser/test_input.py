@@ -155,3 +155,14 @@ def test_scrollback_keeps_the_view_and_typing_returns(term):
     term.page.keyboard.press('x')
     assert sent(term) == 'x'
     assert term.page.evaluate('window.term.scrollOffset') == 0
+
+
+def test_output_at_the_bottom_is_followed_and_the_scrollbar_scrolls(term):
+    for chunk in range(5):
+        local_output(term, ''.join('chunk %d line %d\r\n' % (chunk, i) for i in range(100)))
+        assert term.page.evaluate('window.term.scrollOffset') == 0
+    term.page.evaluate('document.querySelector(".xwterm-scrollbar").scrollTop = 0')
+    term.page.wait_for_function(
+        'window.term.scrollOffset > 0 && window.term.scrollOffset === window.term.emulator.scrollbackLength')
+    term.page.evaluate('(el => el.scrollTop = el.scrollHeight)(document.querySelector(".xwterm-scrollbar"))')
+    term.page.wait_for_function('window.term.scrollOffset === 0')
