@@ -20,6 +20,9 @@ from xwterm.session import TerminalSize
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SH = ['/bin/sh']
 GUARD = 60
+#: Interpreter for subprocess servers: set XWTERM_TEST_SERVER_PYTHON to run the
+#: server under another Python (e.g. 3.6 with websockets 9.1) against these clients.
+SERVER_PYTHON = os.environ.get('XWTERM_TEST_SERVER_PYTHON') or sys.executable
 
 
 def run(coro, timeout=GUARD):
@@ -138,7 +141,7 @@ def python_env(extra_path=None):
 def cli(args, prelude='', guard=GUARD, **kwargs):
     """Run the CLI in a subprocess to completion: CompletedProcess."""
     code = prelude + 'import sys\nfrom xwterm.cli import main\nsys.exit(main(sys.argv[1:]))\n'
-    return subprocess.run([sys.executable, '-c', code] + list(args), cwd=ROOT,
+    return subprocess.run([SERVER_PYTHON, '-c', code] + list(args), cwd=ROOT,
                           env=python_env(), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True,
                           timeout=guard, **kwargs)
@@ -155,9 +158,9 @@ class ServerProcess(object):
         if command is not None:
             argv = list(command)
         elif prelude is None:
-            argv = [sys.executable, '-m', 'xwterm']
+            argv = [SERVER_PYTHON, '-m', 'xwterm']
         else:
-            argv = [sys.executable, '-c', prelude + 'import sys\nfrom xwterm.cli import main\n'
+            argv = [SERVER_PYTHON, '-c', prelude + 'import sys\nfrom xwterm.cli import main\n'
                     'sys.exit(main(sys.argv[1:]))\n']
         self.process = subprocess.Popen(
             argv + list(args), cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,

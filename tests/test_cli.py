@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 import websockets
 
-from serverutil import ROOT, ServerProcess, cli, run
+from serverutil import ROOT, SERVER_PYTHON, ServerProcess, cli, run
 
 POISON_AIOHTTP = "import sys\nsys.modules['aiohttp'] = None\n"
 POISON_WEBSOCKETS = "import sys\nsys.modules['websockets'] = None\n"
@@ -161,7 +161,7 @@ def test_quiet_still_prints_urls():
 def test_miniserver_runs_from_the_checkout():
     """From another directory, with no PYTHONPATH: the launcher finds the package."""
     env = {key: value for key, value in os.environ.items() if key != 'PYTHONPATH'}
-    result = subprocess.run([sys.executable, os.path.join(ROOT, 'example', 'miniserver.py'),
+    result = subprocess.run([SERVER_PYTHON, os.path.join(ROOT, 'example', 'miniserver.py'),
                              '--version'], cwd='/', env=env, stdout=subprocess.PIPE,
                             universal_newlines=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith('xwterm ')
