@@ -413,6 +413,24 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
 
   start() {
     this._running = true;
+    if (!this._onOnline) {
+      // Back on the network (laptop woke up, Wi-Fi returned): retry now, not after the backoff.
+      this._onOnline = () => this._retryNow();
+      window.addEventListener('online', this._onOnline);
+    }
+    this._connect();
+  }
+
+  close() {
+    if (this._onOnline) window.removeEventListener('online', this._onOnline);
+    this._onOnline = null;
+    super.close();
+  }
+
+  _retryNow() {
+    if (!this._retryTimer) return;
+    clearTimeout(this._retryTimer);
+    this._retryTimer = null;
     this._connect();
   }
 
@@ -441,11 +459,7 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     }
     this._queue.push(text);
     // Typing while disconnected means the user wants the terminal back now.
-    if (this._retryTimer) {
-      clearTimeout(this._retryTimer);
-      this._retryTimer = null;
-      this._connect();
-    }
+    this._retryNow();
   }
 
   _sendSize() {
@@ -976,12 +990,12 @@ export class AnsiTerm {
     this.write(`\r\n${CSI}0;2m[session ended${detail}; press any key for a new one]${CSI}0m\r\n`);
   }
 
+  // The history stays; only the modes the ended program left behind are undone.
   _restartSession() {
     this._sessionEnded = false;
-    this.emulator.reset();
-    this._scrollOffset = 0;
-    this._fullRedraw = true;
-    this._scheduleRender();
+    this.write(`${CSI}?1049l${CSI}?1l${CSI}?66l${CSI}?1000l${CSI}?1002l${CSI}?1003l${CSI}?1006l` +
+      `${CSI}?1004l${CSI}?2004l${CSI}?25h${CSI}0m\r\n`);
+    this._scrollToBottom();
     this.driver.setSize(this.emulator.rows, this.emulator.cols);
     this.driver.restart();
   }
