@@ -1273,6 +1273,9 @@ export class Emulator {
       case 0x3f6c: this._setPrivateModes(false); break;                      // DECRST
       case 0x6d: this._sgr(); break;                                         // SGR
       case 0x6e: this._deviceStatus(); break;                                // DSR
+      case 0x3f6e: if (p[0] === 6) this._reply(`\x1b[?${this._cursorReport()}R`); break; // DECXCPR
+      case 0x2470: this._reportMode(false); break;                           // DECRQM
+      case 0x3f2470: this._reportMode(true); break;                          // DECRQM (DEC)
       case 0x2170: this._softReset(); break;                                 // DECSTR
       case 0x72: this._setScrollRegion(); break;                             // DECSTBM
       case 0x73: this._saveCursor(); break;                                  // SCOSC
@@ -1415,9 +1418,38 @@ export class Emulator {
   }
 
   _deviceStatus() {
-    const s = this.screen;
     if (this._params[0] === 5) this._reply('\x1b[0n');
-    else if (this._params[0] === 6) this._reply(`\x1b[${s.y + 1};${Math.min(s.x, this.cols - 1) + 1}R`);
+    else if (this._params[0] === 6) this._reply(`\x1b[${this._cursorReport()}R`);
+  }
+
+  _cursorReport() {
+    const s = this.screen;
+    return `${s.y + 1};${Math.min(s.x, this.cols - 1) + 1}`;
+  }
+
+  // DECRQM: 1 set, 2 reset, 0 not recognised.
+  _reportMode(dec) {
+    const mode = this._params[0], m = this.modes;
+    let on;
+    if (!dec) {
+      on = mode === 4 ? m.insert : mode === 20 ? m.newline : undefined;
+    } else {
+      switch (mode) {
+        case 1: on = m.applicationCursor; break;
+        case 6: on = m.origin; break;
+        case 7: on = m.autowrap; break;
+        case 25: on = this.cursorVisible; break;
+        case 47: case 1047: case 1049: on = this.altScreen; break;
+        case 66: on = m.applicationKeypad; break;
+        case 1000: case 1002: case 1003: on = m.mouseTracking === mode; break;
+        case 1004: on = m.focusEvents; break;
+        case 1006: on = m.mouseSgr; break;
+        case 2004: on = m.bracketedPaste; break;
+        default: break;
+      }
+    }
+    const value = on === undefined ? 0 : on ? 1 : 2;
+    this._reply(`\x1b[${dec ? '?' : ''}${mode};${value}$y`);
   }
 
   _softReset() {

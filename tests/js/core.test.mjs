@@ -183,6 +183,13 @@ test('replies to DA1, DA2 and DSR go to onReply', () => {
   assert.deepEqual(replies, [`${CSI}?1;2c`, `${CSI}>0;276;0c`, `${CSI}0n`, `${CSI}3;7R`]);
 });
 
+test('DECRQM and DECXCPR answer what the modes are', () => {
+  const replies = [];
+  const emu = term(20, 5, { onReply: (s) => replies.push(s) });
+  emu.write(`${CSI}?2004h${CSI}4h${CSI}?2004$p${CSI}?1$p${CSI}4$p${CSI}?9999$p${CSI}2;3H${CSI}?6n`);
+  assert.deepEqual(replies, [`${CSI}?2004;1$y`, `${CSI}?1;2$y`, `${CSI}4;1$y`, `${CSI}?9999;0$y`, `${CSI}?2;3R`]);
+});
+
 test('title and bell callbacks', () => {
   const titles = [];
   let bells = 0;
