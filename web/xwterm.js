@@ -623,6 +623,7 @@ export function encodeKeyEvent(event, modes) {
   if (key in SS3_FUNCTION_KEYS) {
     return mods > 1 ? `${CSI}1;${mods}${SS3_FUNCTION_KEYS[key]}` : SS3 + SS3_FUNCTION_KEYS[key];
   }
+  if (key === 'Insert' && mods === 2) return null;
   if (key in TILDE_KEYS) {
     return mods > 1 ? `${CSI}${TILDE_KEYS[key]};${mods}~` : `${CSI}${TILDE_KEYS[key]}~`;
   }

@@ -66,6 +66,8 @@ def cell_center(term, col, row):
     ('Shift+F1', '\x1b[1;2P'),
     ('F5', '\x1b[15~'),
     ('Control+F12', '\x1b[24;5~'),
+    ('Shift+Insert', ''),
+    ('Control+Shift+C', ''),
 ])
 def test_key(term, key, expected):
     term.page.keyboard.press(key)
