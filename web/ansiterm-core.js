@@ -475,6 +475,7 @@ export class Emulator {
     cols = Math.max(2, cols | 0);
     rows = Math.max(1, rows | 0);
     if (cols === this.cols && rows === this.rows) return;
+    this._closeRun();
     for (const screen of [this.normal, this.alt]) this._resizeScreen(screen, cols, rows);
     this.cols = cols;
     this.rows = rows;
