@@ -163,6 +163,10 @@ def test_sessions_kill_and_exit_reporting(web_root):
             listed = await get_json(http, base + '?sessions')
             assert [item['id'] for item in listed['sessions']] == ['K2']
             await get_json(http, base + '?kill=K1', status=404)
+            # a WebSocket session's id cannot be polled (it has its own reader)
+            ws_session = server.registry.create()
+            await get_json(http, base + '?console&session=%s' % ws_session.id, status=409)
+            await ws_session.close()
             # the shell exits: polls say so next to the text, and keep saying so
             await post(http, base + '?session=K2', b'echo LAST$((8*8)); exit 5\n')
             text, frame = await poll_until(http, base, '\x00', session='K2',

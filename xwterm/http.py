@@ -25,7 +25,7 @@ from aiohttp import web
 from . import __version__, aiohttp6978, docroot, protocol
 from .compat import create_task, get_running_loop
 from .exceptions import (InvalidSessionIdError, ProtocolError, SessionClosedError,
-                         SessionLimitError, TerminalError)
+                         SessionError, SessionLimitError, TerminalError)
 from .outbuf import DEFAULT_LIMIT, SUPERSEDED, OutputBuffer
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,8 @@ class HttpListener(object):
             return _error(protocol.http_status(error), str(error))
         except SessionLimitError as error:
             return _error(503, str(error))
+        except SessionError as error:
+            return _error(409, str(error))
         except TerminalError as error:
             log.error('cannot start a shell: %s', error)
             return _error(500, 'cannot start the shell: %s' % error)
@@ -215,8 +217,8 @@ class HttpListener(object):
         new_cookie = None
         if polled is None:
             if session_id is not None and session_id in self.registry:
-                raise ProtocolError('session %s is served by the WebSocket listener'
-                                    % session_id)
+                raise SessionError('session %s is served by the WebSocket listener'
+                                   % session_id)
             kwargs = {'size': query.size} if query.size is not None else {}
             session = self.registry.create(session_id, **kwargs)
             polled = PolledSession(session, self.buffer_limit, get_running_loop().time())

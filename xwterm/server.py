@@ -182,20 +182,42 @@ class Server(object):
 
         ``ready()`` is called once the listeners are up.
         """
-        loop = get_running_loop()
         await self.start()
-        signals = (signal.SIGINT, signal.SIGTERM)
-        for signum in signals:
-            loop.add_signal_handler(signum, self.request_stop)
+        restore = self._handle_signals()
         try:
             if ready is not None:
                 ready(self)
             await self._stop_event.wait()
             log.info('shutting down')
         finally:
+            restore()
+            await self.stop()
+
+    def _handle_signals(self):
+        """SIGINT/SIGTERM -> request_stop; returns the function that undoes it.
+
+        Loops without ``add_signal_handler`` (Windows) get plain handlers
+        that hand over to the loop thread-safely.
+        """
+        loop = get_running_loop()
+        signals = (signal.SIGINT, signal.SIGTERM)
+        try:
+            for signum in signals:
+                loop.add_signal_handler(signum, self.request_stop)
+        except NotImplementedError:
+            def handler(signum, frame):
+                loop.call_soon_threadsafe(self.request_stop)
+            previous = dict((signum, signal.signal(signum, handler)) for signum in signals)
+
+            def restore():
+                for signum, old_handler in previous.items():
+                    signal.signal(signum, old_handler)
+            return restore
+
+        def remove():
             for signum in signals:
                 loop.remove_signal_handler(signum)
-            await self.stop()
+        return remove
 
 
 class ChildListener(object):
