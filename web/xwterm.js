@@ -1429,6 +1429,12 @@ export class AnsiTerm {
     });
     canvas.addEventListener('click', () => this.focus());
     canvas.addEventListener('wheel', (event) => this._onWheel(event), { passive: false });
+    this._touchY = null;
+    canvas.addEventListener('touchstart', (event) => {
+      this._touchY = event.touches.length === 1 ? event.touches[0].clientY : null;
+    }, { passive: true });
+    canvas.addEventListener('touchmove', (event) => this._onTouchMove(event), { passive: false });
+    canvas.addEventListener('touchend', () => { this._touchY = null; });
     this._onDocumentMouseMove = (event) => this._onMouseMove(event);
     this._onDocumentMouseUp = (event) => this._onMouseUp(event);
     canvas.addEventListener('mousemove', (event) => {
@@ -1662,12 +1668,27 @@ export class AnsiTerm {
     let delta = event.deltaY;
     if (event.deltaMode === 1) delta *= lineHeight;
     else if (event.deltaMode === 2) delta *= lineHeight * this.emulator.rows;
-    this._wheelRemainder = (this._wheelRemainder || 0) + delta;
+    this._scrollGesture(delta, event);
+  }
+
+  // A finger dragged over the terminal scrolls like the wheel (phones have no wheel).
+  _onTouchMove(event) {
+    if (this._touchY === null || event.touches.length !== 1) return;
+    event.preventDefault();
+    const y = event.touches[0].clientY;
+    this._scrollGesture(this._touchY - y, event);
+    this._touchY = y;
+  }
+
+  // Wheel and touch movement, in CSS pixels (positive: towards newer output).
+  _scrollGesture(deltaPixels, event) {
+    const lineHeight = this._cssCellHeight;
+    this._wheelRemainder = (this._wheelRemainder || 0) + deltaPixels;
     const lines = Math.trunc(this._wheelRemainder / lineHeight);
     if (!lines) return;
     this._wheelRemainder -= lines * lineHeight;
     const emu = this.emulator;
-    if (this._mouseReporting(event)) {
+    if (event.clientX !== undefined && this._mouseReporting(event)) {
       const cell = this._cellAt(event);
       const count = Math.min(Math.abs(lines), 5);
       for (let i = 0; i < count; i++) this._reportMouse(lines < 0 ? 64 : 65, cell, event, false);
@@ -1676,7 +1697,7 @@ export class AnsiTerm {
     if (emu.altScreen) {
       // Full-screen programs without mouse support (less, man) scroll with the arrow keys.
       const key = (emu.modes.applicationCursor ? SS3 : CSI) + (lines < 0 ? 'A' : 'B');
-      this.driver.send(key.repeat(Math.min(Math.abs(lines), 10)));
+      this._sendToHost(key.repeat(Math.min(Math.abs(lines), 10)));
       return;
     }
     this._scrollBy(-lines);
