@@ -131,3 +131,35 @@ def test_shell_exit_is_reported_and_a_key_starts_a_new_one(start_server, open_te
     term.wait_connected(transport)
     term.run('echo again-$((6*7))')
     term.wait_line('again-42')
+
+
+@pytest.mark.parametrize('server_holds_polls', [True, False], ids=['long-poll', 'immediate'])
+def test_http_polls_one_at_a_time(start_server, open_terminal, server_holds_polls):
+    server = start_server('--no-websocket')
+    in_flight = []
+    most_in_flight = []
+
+    def watch_polls(page):
+        def started(request):
+            if 'console' in request.url:
+                in_flight.append(request)
+                most_in_flight.append(len(in_flight))
+
+        def ended(request):
+            if request in in_flight:
+                in_flight.remove(request)
+
+        page.on('request', started)
+        page.on('requestfinished', ended)
+        page.on('requestfailed', ended)
+        if not server_holds_polls:
+            # A server without xwterm's long-poll answers at once: drop the &wait= it would hold.
+            page.route(lambda url: 'console' in url, lambda route: route.continue_(
+                url=route.request.url.replace('&wait=25', '')))
+
+    term = open_terminal(server.url, before_load=watch_polls)
+    term.wait_connected('http')
+    for n in range(3):
+        term.run('echo poll%d-$((6*7))' % n)
+        term.wait_line('poll%d-42' % n)
+    assert most_in_flight and max(most_in_flight) == 1
