@@ -25,7 +25,8 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-WEB = os.path.join(REPO, "web")
+# ANSITERM_WEB_DIR: serve another copy of web/ (e.g. `git archive HEAD web` unpacked)
+WEB = os.path.abspath(os.environ.get("ANSITERM_WEB_DIR") or os.path.join(REPO, "web"))
 NODE_MODULES = os.path.join(REPO, "node_modules")
 BENCH = os.path.join(REPO, "bench")
 CORPUS = os.path.join(HERE, "corpus")
@@ -85,8 +86,10 @@ def node_ready():
     return None
 
 
-def reference_dumps(jobs):
-    """jobs: list of dicts {id, path, cols, rows, chunk}. Returns id -> dump."""
+def reference_dumps(jobs, errors=None):
+    """jobs: list of dicts {id, path, cols, rows, chunk}. Returns id -> dump.
+    A stream on which xterm.js itself throws raises, unless `errors` is a dict (then
+    it receives id -> message)."""
     if not jobs:
         return {}
     reason = node_ready()
@@ -97,11 +100,16 @@ def reference_dumps(jobs):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
                           check=False)
     if proc.returncode != 0:
-        raise RuntimeError("reference.mjs failed: %s" % proc.stderr.decode(errors="replace"))
+        raise RuntimeError("reference.mjs failed: %s" % proc.stderr.decode(errors="replace")[-2000:])
     out = {}
     for line in proc.stdout.decode().splitlines():
         if line.strip():
             rec = json.loads(line)
+            if "error" in rec:
+                if errors is not None:
+                    errors[rec["id"]] = rec["error"]
+                    continue
+                raise RuntimeError("reference for %s: %s" % (rec["id"], rec["error"]))
             out[rec["id"]] = rec["dump"]
     return out
 

@@ -16,6 +16,14 @@ import { dumpXterm, feed } from './xterm_dump.mjs';
 const { Terminal } = headless;
 const { Unicode11Addon } = unicode11;
 
+// xterm.js throws from its own timers on a few pathological streams; such an exception
+// fails the stream being processed (reported as {"id", "error"}), not the whole batch.
+let failCurrent = null;
+process.on('uncaughtException', (e) => {
+  if (failCurrent) failCurrent(e);
+  else { console.error(e); process.exit(1); }
+});
+
 export async function referenceDump(bytes, cols, rows, chunk) {
   const term = new Terminal({
     cols, rows,
@@ -28,7 +36,14 @@ export async function referenceDump(bytes, cols, rows, chunk) {
   term.unicode.activeVersion = '11';
   let title = '';
   term.onTitleChange((t) => { title = t; });
-  await feed(term, bytes, chunk);
+  try {
+    await new Promise((resolve, reject) => {
+      failCurrent = reject;
+      feed(term, bytes, chunk).then(resolve, reject);
+    });
+  } finally {
+    failCurrent = null;
+  }
   const dump = dumpXterm(term, title);
   term.dispose();
   return dump;
@@ -50,8 +65,13 @@ async function main(argv) {
       if (!line.trim()) continue;
       const job = JSON.parse(line);
       const bytes = new Uint8Array(readFileSync(job.path));
-      const dump = await referenceDump(bytes, job.cols, job.rows, job.chunk || 0);
-      process.stdout.write(JSON.stringify({ id: job.id, dump }) + '\n');
+      let rec;
+      try {
+        rec = { id: job.id, dump: await referenceDump(bytes, job.cols, job.rows, job.chunk || 0) };
+      } catch (e) {
+        rec = { id: job.id, error: 'xterm.js failed: ' + String(e && e.stack || e).slice(0, 500) };
+      }
+      process.stdout.write(JSON.stringify(rec) + '\n');
     }
     return;
   }

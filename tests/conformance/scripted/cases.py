@@ -878,6 +878,17 @@ def _long_strings(cols, rows):
             + ESC + "_" + "x" * 10000 + ST + "d")
 
 
+@case("unicode_zero_width_split_every_offset", 40, 10)
+def _zw_split(cols, rows):
+    # Zero-width joiners / selectors at every alignment relative to a 7-byte chunk
+    # boundary: a ZWJ sequence split over two network reads must still join.
+    s = ""
+    for pad in range(7):
+        s += ("." * pad + "z\u200dy \u4e2d\u200d \U0001F468\u200d\U0001F469 "
+              + "\u2764\ufe0f e\u0301" + "\r\n")
+    return s
+
+
 def cases():
     out = {}
     for name, (fn, cols, rows) in _CASES.items():
