@@ -282,3 +282,16 @@ def test_idle_sessions_are_reaped(web_root):
             assert server.http._reaper is None  # nothing left: no timer at all
             assert process_state(pid) is None
     run(scenario())
+
+
+def test_unstartable_command_answers_500(web_root):
+    async def scenario():
+        async with serving(docroot=str(web_root), command=['/nonexistent/shell']) as server, \
+                client() as http:
+            frame = await get_json(http, http_base(server) + '?size=24x80&session=U',
+                                   status=500)
+            assert 'cannot start' in frame['error']
+            while len(server.registry):
+                await asyncio.sleep(0.05)
+            assert not server.http._polled
+    run(scenario())

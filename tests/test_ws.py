@@ -163,3 +163,14 @@ def test_sessions_are_independent():
                 pids = {s.pid for s in server.registry.sessions()}
                 assert len(pids) == 2
     run(scenario())
+
+
+def test_unstartable_command_closes_with_1011():
+    async def scenario():
+        async with serving(http=False, command=['/nonexistent/shell']) as server:
+            ws = await websockets.connect(ws_url(server))
+            code, reason = await closed_with(ws)
+            assert code == 1011 and 'cannot start' in reason
+            while len(server.registry):
+                await asyncio.sleep(0.05)
+    run(scenario())

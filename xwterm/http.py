@@ -237,7 +237,10 @@ class HttpListener(object):
         session = polled.session
         try:
             await session.start()
-        except TerminalError as error:
+        except asyncio.CancelledError:
+            polled.started.cancel()
+            raise
+        except Exception as error:
             polled.started.set_exception(error)
             self._end(session.id)
             return

@@ -85,10 +85,17 @@ class WebSocketListener(object):
             await connection.close(CLOSE_TRY_AGAIN, str(error)[:120])
             return
         try:
+            await self._serve(connection, session)
+        finally:
+            await session.close()
+            log.info('WebSocket session %s ended (exit %s)',
+                     session.id, session.exit_status)
+
+    async def _serve(self, connection, session):
+        try:
             await session.start()
         except TerminalError as error:
             log.error('cannot start %s: %s', session.command, error)
-            await session.close()
             await connection.close(CLOSE_INTERNAL, 'cannot start the shell')
             return
         log.info('WebSocket session %s: pid %s', session.id, session.pid)
@@ -99,9 +106,6 @@ class WebSocketListener(object):
             await job.wait()
         finally:
             job.cancel()
-            await session.close()
-            log.info('WebSocket session %s ended (exit %s)',
-                     session.id, session.exit_status)
 
     async def _output(self, connection, session):
         """Shell -> client, one chunk in flight at a time; then the close."""
