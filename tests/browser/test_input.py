@@ -168,3 +168,13 @@ def test_output_at_the_bottom_is_followed_and_the_scrollbar_scrolls(term):
         'window.term.scrollOffset > 0 && window.term.scrollOffset === window.term.emulator.scrollbackLength')
     term.page.evaluate('(el => el.scrollTop = el.scrollHeight)(document.querySelector(".xwterm-scrollbar"))')
     term.page.wait_for_function('window.term.scrollOffset === 0')
+
+
+def test_ime_composition_sends_the_committed_text_once(term):
+    cdp = term.page.context.new_cdp_session(term.page)
+    cdp.send('Input.imeSetComposition', {'text': 'nihon', 'selectionStart': 5, 'selectionEnd': 5})
+    cdp.send('Input.imeSetComposition', {'text': 'にほん', 'selectionStart': 3, 'selectionEnd': 3})
+    assert sent(term) == ''
+    cdp.send('Input.insertText', {'text': '日本'})
+    term.page.keyboard.type('!')
+    assert sent(term) == '日本!'
