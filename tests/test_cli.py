@@ -164,3 +164,13 @@ def test_miniserver_runs_from_the_checkout():
                              '--version'], cwd='/', env=env, stdout=subprocess.PIPE,
                             universal_newlines=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith('xwterm ')
+
+
+def test_port_in_use_exits_1():
+    import socket
+    with socket.socket() as busy:
+        busy.bind(('127.0.0.1', 0))
+        busy.listen(1)
+        port = str(busy.getsockname()[1])
+        result = cli(['--http', port, '--ws', '0', '--command', '/bin/sh'])
+    assert result.returncode == 1 and 'cannot listen' in result.stderr
