@@ -367,6 +367,7 @@ const GROUND = 0, ESCAPE = 1, ESCAPE_INTERMEDIATE = 2, CSI_ENTRY = 3, CSI_PARAM 
 
 const MAX_PARAMS = 32;
 const MAX_PARAM_VALUE = 0x7fffffff;
+const COLOR_PARTS = 6;                  // selector, mode, colourspace/index, r, g, b
 const MAX_OSC_LENGTH = 10000000;       // longer OSC payloads are dropped, as in xterm.js
 const PRINT_CHUNK = 4096;
 const PARSE_PIECE = 131072;
@@ -395,6 +396,7 @@ export class Emulator {
     this._subParams = new Int32Array(MAX_PARAMS);
     this._subStart = new Uint8Array(MAX_PARAMS);
     this._subEnd = new Uint8Array(MAX_PARAMS);
+    this._colorParts = new Int32Array(COLOR_PARTS + 2);   // + 2: the parser may write past the end
     this._oscChunk = new Uint32Array(1024);
     this._resetState();
   }
@@ -1592,7 +1594,9 @@ export class Emulator {
   // Returns the colour word (-1 if none) and leaves the params consumed in _advanceBy.
   _extendedColor(pos) {
     const p = this._params, count = this._paramCount;
-    const acc = [0, 0, -1, 0, 0, 0];       // [selector, mode, colourspace/index, r, g, b]
+    const acc = this._colorParts;
+    acc.fill(0);
+    acc[2] = -1;
     let slot = 0;                           // 1 once the mode has been seen (semicolon form)
     let advance = 0;
     do {
@@ -1603,13 +1607,13 @@ export class Emulator {
         do {
           if (acc[1] === 5) slot = 1;
           acc[advance + k + 1 + slot] = this._subParams[subStart + k];
-        } while (++k < subEnd - subStart && k + advance + 1 + slot < acc.length);
+        } while (++k < subEnd - subStart && k + advance + 1 + slot < COLOR_PARTS);
         break;
       }
       if ((acc[1] === 5 && advance + slot >= 2) || (acc[1] === 2 && advance + slot >= 5)) break;
       if (acc[1]) slot = 1;
-    } while (++advance + pos < count && advance + slot < acc.length);
-    for (let k = 2; k < acc.length; k++) if (acc[k] === -1) acc[k] = 0;
+    } while (++advance + pos < count && advance + slot < COLOR_PARTS);
+    for (let k = 2; k < COLOR_PARTS; k++) if (acc[k] === -1) acc[k] = 0;
     this._advanceBy = advance;
     if (acc[1] === 2) return MODE_RGB | ((acc[3] & 255) << 16) | ((acc[4] & 255) << 8) | (acc[5] & 255);
     if (acc[1] === 5) return MODE_PALETTE | (acc[3] & 255);
