@@ -16,6 +16,7 @@ XWTERM_NO_DEPRECATIONS "1": the server's stderr must have no DeprecationWarning
 Timeouts are hang guards only; nothing asserts on elapsed time.
 """
 
+import concurrent.futures
 import json
 import os
 import re
@@ -28,7 +29,8 @@ import aiohttp
 import pytest
 import websockets
 
-from serverutil import GUARD, ServerProcess, children, poll_until, run, wait_gone, ws_read_until
+import serverutil
+from serverutil import GUARD, ServerProcess, children, poll_until, wait_gone, ws_read_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER_ARGS = ['--bind', '127.0.0.1', '--http', '0', '--ws', '0',
@@ -45,6 +47,14 @@ def command():
     env = dict((k, v) for k, v in os.environ.items() if k != 'PYTHONPATH')
     env['SHELL'] = '/bin/sh'
     return argv, cwd, env
+
+
+def run(coro):
+    """serverutil.run in a thread of its own, so that an event loop another
+    fixture keeps running in the main thread (Playwright's sync API does, for
+    the whole session) cannot get in the way."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(serverutil.run, coro).result()
 
 
 def start(command, *args, **kwargs):
