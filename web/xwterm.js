@@ -818,6 +818,11 @@ export class AnsiTerm {
     this._applySize(this.params.nColumns, this.params.nLines);
     this._attachInput();
     if (this.params.autoFit) this._observeContainer();
+    this._watchPixelRatio();
+    this._onWindowResize = () => {
+      if ((window.devicePixelRatio || 1) !== this._dpr) this._onMetricsChanged();
+    };
+    window.addEventListener('resize', this._onWindowResize);
     if (typeof document !== 'undefined' && document.fonts) {
       document.fonts.ready.then(() => this._onMetricsChanged());
     }
@@ -867,6 +872,9 @@ export class AnsiTerm {
     this._stopObserving();
     clearInterval(this._blinkTimer);
     window.removeEventListener('resize', this._onWindowResize);
+    if (this._pixelRatioQuery) {
+      this._pixelRatioQuery.query.removeEventListener('change', this._pixelRatioQuery.onChange);
+    }
     if (this.driver) this.driver.close();
     this.root.remove();
   }
@@ -1185,22 +1193,35 @@ export class AnsiTerm {
   }
 
   _observeContainer() {
-    let pending = false;
-    const refit = () => {
-      if (pending) return;
-      pending = true;
-      requestAnimationFrame(() => {
-        pending = false;
-        this._fitToContainer();
-      });
-    };
     if (typeof ResizeObserver !== 'undefined') {
-      this._resizeObserver = new ResizeObserver(refit);
+      this._resizeObserver = new ResizeObserver(() => this._refitSoon());
       this._resizeObserver.observe(this.viewport);
     }
-    this._onWindowResize = refit;
-    window.addEventListener('resize', this._onWindowResize);
     this._fitToContainer();
+  }
+
+  _refitSoon() {
+    if (this._refitPending) return;
+    this._refitPending = true;
+    requestAnimationFrame(() => {
+      this._refitPending = false;
+      this._fitToContainer();
+    });
+  }
+
+  // Browser zoom and moving the window to another screen change devicePixelRatio: the cells
+  // are measured again so that text stays sharp.
+  _watchPixelRatio() {
+    if (!window.matchMedia) return;
+    const query = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    const onChange = () => {
+      this._pixelRatioQuery = null;
+      if (this._closed) return;
+      this._onMetricsChanged();
+      this._watchPixelRatio();
+    };
+    query.addEventListener('change', onChange, { once: true });
+    this._pixelRatioQuery = { query, onChange };
   }
 
   _stopObserving() {

@@ -177,8 +177,9 @@ def open_terminal(browser):
     contexts = []
     errors = []
 
-    def open_(url, width=900, height=560, before_load=None):
-        context = browser.new_context(viewport={'width': width, 'height': height})
+    def open_(url, width=900, height=560, before_load=None, scale=1):
+        context = browser.new_context(viewport={'width': width, 'height': height},
+                                      device_scale_factor=scale)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(HANG_GUARD_MS)

@@ -178,3 +178,12 @@ def test_ime_composition_sends_the_committed_text_once(term):
     cdp.send('Input.insertText', {'text': '日本'})
     term.page.keyboard.type('!')
     assert sent(term) == '日本!'
+
+
+@pytest.mark.parametrize('scale', [1, 2, 1.5])
+def test_canvas_has_one_pixel_per_device_pixel(module_server, open_terminal, scale):
+    term = open_terminal(module_server.url, scale=scale)
+    term.wait_connected()
+    canvas = 'document.querySelector("canvas")'
+    width, css_width = term.page.evaluate('[%s.width, %s.getBoundingClientRect().width]' % (canvas, canvas))
+    assert abs(width / css_width - scale) < 0.01
