@@ -175,6 +175,7 @@ class PtyTerminal(Terminal):
         self._poll_handle = None
         self._exited = None
         self._read_waiter = None
+        self._reader_registered = False
         self._write_queue = collections.deque()
         self._write_pending = 0
         self._writer_registered = False
@@ -282,19 +283,27 @@ class PtyTerminal(Terminal):
         if self._read_waiter is not None:
             raise RuntimeError("another coroutine is already reading this terminal")
         while self._master is not None:
-            try:
-                return self._read_available(os.read(self._master, self.READ_SIZE))
-            except BlockingIOError:
-                pass
-            except OSError as exc:
-                if exc.errno != errno.EIO:
-                    raise
-                self._output_ended()
-                return b""
+            data = self._try_read()
+            if data is not None:
+                return data
             if self._exited.done():
                 return b""
-            await self._readable()
+            data = await self._readable()
+            if data is not None:
+                return data
         return b""
+
+    def _try_read(self):
+        """Output available now: bytes; b"" once output has ended; None if none yet."""
+        try:
+            return self._read_available(os.read(self._master, self.READ_SIZE))
+        except BlockingIOError:
+            return None
+        except OSError as exc:
+            if exc.errno != errno.EIO:
+                raise
+            self._output_ended()
+            return b""
 
     def _read_available(self, data):
         """``data`` plus whatever else the pty has right now, up to READ_SIZE in all.
@@ -325,15 +334,39 @@ class PtyTerminal(Terminal):
             self._check_exit(EXIT_POLL_AFTER_EOF)
 
     async def _readable(self):
+        """Wait until the pty has output: returns it if the wake-up read it, else None.
+
+        The pty stays registered with the loop from one wait to the next (interactive
+        output costs no add/remove pair, ~2 epoll_ctl and a Handle, per keystroke); when
+        it turns readable while nobody waits it is unregistered at once, so the output
+        of a shell whose consumer stopped reading is not polled (flow control).
+        """
         loop = get_running_loop()
         self._read_waiter = loop.create_future()
-        loop.add_reader(self._master, self._wake, self._read_waiter)
+        if not self._reader_registered:
+            loop.add_reader(self._master, self._on_readable)
+            self._reader_registered = True
         try:
-            await self._read_waiter
+            return await self._read_waiter
         finally:
             self._read_waiter = None
-            if self._master is not None:
-                loop.remove_reader(self._master)
+
+    def _on_readable(self):
+        waiter = self._read_waiter
+        if waiter is None or waiter.done():
+            get_running_loop().remove_reader(self._master)
+            self._reader_registered = False
+            return
+        # Read here, not in the woken task: the task runs after the next poll, which
+        # would otherwise report the same (by then drained) readiness once more.
+        try:
+            data = self._try_read()
+        except OSError as exc:
+            if not waiter.done():
+                waiter.set_exception(exc)
+            return
+        if data is not None and not waiter.done():
+            waiter.set_result(data)
 
     async def write(self, data):
         if self._master is None or not data:
@@ -451,8 +484,9 @@ class PtyTerminal(Terminal):
             if self._writer_registered:
                 loop.remove_writer(self._master)
                 self._writer_registered = False
-            if self._read_waiter is not None:
+            if self._reader_registered:
                 loop.remove_reader(self._master)
+                self._reader_registered = False
             os.close(self._master)
             self._master = None
         self._wake(self._read_waiter)
