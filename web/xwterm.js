@@ -1165,7 +1165,6 @@ export class AnsiTerm {
     this._scrollOffset = Math.min(this._scrollOffset, emu.scrollbackLength);
     this._fullRedraw = true;
     this._renderNow();
-    if (this.statusSize) this.statusSize.textContent = `${cols}×${rows}`;
     if (sizeChanged) {
       if (this.driver) this.driver.setSize(rows, cols);
       for (const callback of this._resizeCallbacks) callback(rows, cols);
@@ -1308,6 +1307,14 @@ export class AnsiTerm {
     this._lastCursorRow = cursorRow;
     this._syncScrollbar();
     this._placeInput();
+    this._updateStatusSize();
+  }
+
+  _updateStatusSize() {
+    if (!this.statusSize) return;
+    const emu = this.emulator;
+    const text = `${emu.cols}×${emu.rows}${this._scrollOffset ? ` · ${this._scrollOffset} lines back` : ''}`;
+    if (this.statusSize.textContent !== text) this.statusSize.textContent = text;
   }
 
   // Scrolling output moves the pixels already drawn instead of drawing every row again; the
