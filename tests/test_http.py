@@ -208,6 +208,10 @@ def test_bad_requests_get_clear_errors(web_root):
                 assert 'larger than' in (await r.json())['error']
             async with http.put(base) as r:
                 assert r.status == 405
+            async with http.head(base + '?console&session=B') as r:
+                assert r.status == 405
+            async with http.head(base + 'app.js') as r:
+                assert r.status == 200
             async with http.post(base + '?session=B', data=b'ls\n',
                                  headers={'Origin': 'http://evil.example'}) as r:
                 assert r.status == 403

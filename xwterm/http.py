@@ -151,6 +151,8 @@ class HttpListener(object):
                 return _error(403, 'origin or host not allowed')
             if query.action == 'file':
                 return await self._file(request)
+            if request.method == 'HEAD':
+                return _error(405, 'HEAD would discard output: use GET')
             if query.action == 'config':
                 return _json_response(protocol.json_dumps({
                     'version': __version__, 'websocket': self.websocket_info()}))
