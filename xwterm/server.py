@@ -149,7 +149,7 @@ class Server(object):
             sock = socket_from_fd(self.config.ws_fd)
         else:
             sock = bind_socket(self.config.bind, self.config.ws_port)
-        if self.config.aiohttp_workaround and self.config.http:
+        if self.config.aiohttp_workaround and self.run_http:
             self.ws_child = ChildListener(self.config, sock)
             await self.ws_child.start()
         else:
