@@ -271,19 +271,29 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     return this.params.httpWait > 0 ? addQueryParam(url, 'wait', this.params.httpWait) : url;
   }
 
+  // Each request can end three ways: answered, timed out (`timeout`), or cancelled because the
+  // driver stopped; a timeout cancels only its own request.
   async _fetch(url, options) {
-    const controller = this._abort;
+    const stopSignal = this._abort ? this._abort.signal : null;
+    if (!stopSignal || stopSignal.aborted) throw new Error('stopped');
+    const controller = new AbortController();
+    const cancel = () => controller.abort();
+    stopSignal.addEventListener('abort', cancel);
     const timeoutMs = this.params.timeout > 0
       ? this.params.timeout + (url.includes('wait=') ? this.params.httpWait * 1000 : 0) : 0;
-    const timer = timeoutMs ? setTimeout(() => controller.abort(), timeoutMs) : null;
+    const timer = timeoutMs ? setTimeout(cancel, timeoutMs) : null;
     try {
       const response = await fetch(url, {
         cache: 'no-store', credentials: 'same-origin', signal: controller.signal, ...options,
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       return await response.text();
+    } catch (error) {
+      if (error.name === 'AbortError' && !stopSignal.aborted) throw new Error('timed out');
+      throw error;
     } finally {
       if (timer) clearTimeout(timer);
+      stopSignal.removeEventListener('abort', cancel);
     }
   }
 

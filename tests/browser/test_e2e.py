@@ -163,3 +163,26 @@ def test_http_polls_one_at_a_time(start_server, open_terminal, server_holds_poll
         term.run('echo poll%d-$((6*7))' % n)
         term.wait_line('poll%d-42' % n)
     assert most_in_flight and max(most_in_flight) == 1
+
+
+def test_http_poll_that_never_answers_is_timed_out_and_retried(start_server, open_terminal):
+    server = start_server('--no-websocket')
+    term = open_terminal(server.url)
+    term.wait_connected('http')
+    hung = []
+
+    def hang_first_poll(route, request):
+        if 'console' in request.url and not hung:
+            hung.append(route)  # never answered: a proxy that swallowed the request
+        else:
+            route.continue_()
+
+    term.page.route(lambda url: 'session=' in url, hang_first_poll)
+    term.page.evaluate('''async () => {
+      const { AnsiTermHttpDriver } = await import('/xwterm.js');
+      window.term.setDriver(new AnsiTermHttpDriver({ timeout: 1000, httpWait: 1 }));
+    }''')
+    term.wait_connected()
+    term.run('echo retried-$((6*7))')
+    term.wait_line('retried-42')
+    assert hung, 'no poll was held back'
