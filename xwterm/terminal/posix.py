@@ -176,6 +176,7 @@ class PtyTerminal(Terminal):
         self._exited = None
         self._read_waiter = None
         self._reader_registered = False
+        self._pending = b""
         self._write_queue = collections.deque()
         self._write_pending = 0
         self._writer_registered = False
@@ -282,6 +283,9 @@ class PtyTerminal(Terminal):
     async def read(self):
         if self._read_waiter is not None:
             raise RuntimeError("another coroutine is already reading this terminal")
+        if self._pending:
+            data, self._pending = self._pending, b""
+            return data
         while self._master is not None:
             data = self._try_read()
             if data is not None:
@@ -348,6 +352,12 @@ class PtyTerminal(Terminal):
             self._reader_registered = True
         try:
             return await self._read_waiter
+        except asyncio.CancelledError:
+            # Cancelled after the callback had read output: keep it for the next read().
+            waiter = self._read_waiter
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._pending = waiter.result() or b""
+            raise
         finally:
             self._read_waiter = None
 
