@@ -49,6 +49,7 @@ export const ANSITERM_DEFAULTS = {
   wsSizeTag: 'size',
   wsSizeData: '?lines?x?columns?',
   wsReconnect: true,
+  wsConnectTimeout: 10000,
   palette: null,
   foreground: 'rgb(229,229,229)',
   background: 'rgb(0,0,0)',
@@ -492,7 +493,12 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     socket.binaryType = 'arraybuffer';
     this._socket = socket;
     let opened = false;
+    // A firewall that drops packets would keep the socket connecting for minutes.
+    const connectTimer = setTimeout(() => {
+      if (socket.readyState === WebSocket.CONNECTING) socket.close();
+    }, this.params.wsConnectTimeout);
     socket.onopen = () => {
+      clearTimeout(connectTimer);
       if (this._socket !== socket) return;
       opened = true;
       this.everConnected = true;
@@ -507,7 +513,10 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       if (this._socket !== socket) return;
       this._onMessage(event.data);
     };
-    socket.onclose = (event) => this._onSocketClosed(socket, opened, event);
+    socket.onclose = (event) => {
+      clearTimeout(connectTimer);
+      this._onSocketClosed(socket, opened, event);
+    };
   }
 
   _onMessage(data) {
