@@ -105,7 +105,7 @@ class WebSocketListener(object):
         try:
             await job.wait()
         finally:
-            job.cancel()
+            await job.close()
 
     async def _output(self, connection, session):
         """Shell -> client, one chunk in flight at a time; then the close."""
