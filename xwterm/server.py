@@ -133,6 +133,9 @@ class Server(object):
                 await self._start_ws()
             if self.run_http:
                 from .http import HttpListener
+                if not os.path.isdir(self.config.docroot or ''):
+                    log.warning('document root %r is not a directory: no page will be '
+                                'served (use --docroot DIR)', self.config.docroot)
                 self.http = HttpListener(self.registry, self.config.docroot,
                                          idle_timeout=self.config.idle_timeout,
                                          websocket_info=self.websocket_info,
