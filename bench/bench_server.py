@@ -165,6 +165,26 @@ def ms(seconds):
 # the raw-pty baseline: the same shell and command, os.read in a plain loop
 
 
+class raw_guard(object):
+    """Hang guard for the blocking raw-pty loops: SIGALRM after ``seconds`` raises
+    TimeoutError in them (costs nothing per read, unlike a select() before each)."""
+
+    def __init__(self, seconds=GUARD):
+        self.seconds = seconds
+
+    def __enter__(self):
+        def expired(signum, frame):
+            raise TimeoutError("raw pty phase took more than %.0f s" % self.seconds)
+        self.previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
 class RawPty(object):
     """The shell on a pty of our own, read with blocking os.read (no event loop)."""
 
@@ -183,10 +203,14 @@ class RawPty(object):
             setsigdef=[signal.SIGPIPE, signal.SIGXFSZ])
         os.close(slave)
         self.fd = master
-        first = os.read(self.fd, 65536).decode("utf-8", "replace")
-        #: Seconds from spawning the shell to its first output byte (its prompt).
-        self.first_byte = time.perf_counter() - self.spawned
-        self.read_until(PROMPT, first)
+        try:
+            first = os.read(self.fd, 65536).decode("utf-8", "replace")
+            #: Seconds from spawning the shell to its first output byte (its prompt).
+            self.first_byte = time.perf_counter() - self.spawned
+            self.read_until(PROMPT, first)
+        except BaseException:
+            self.close()
+            raise
 
     def read_until(self, needle, seen=""):
         while needle not in seen:
@@ -302,7 +326,14 @@ async def ws_connect(url, **kwargs):
 
 
 async def ws_text(ws):
-    return json.loads(await asyncio.wait_for(ws.recv(), GUARD))["text"]
+    """The text of the next output frame (JSON parsed from the raw bytes: the client's
+    work per frame is kept as small as the raw loop's). Callers hold the hang guard."""
+    return json.loads(await ws.recv(decode=False))["text"]
+
+
+def guard(coro, seconds=GUARD):
+    """Hang guard for one phase (no figure depends on it)."""
+    return asyncio.wait_for(coro, seconds)
 
 
 async def ws_until(ws, needle, seen=""):
@@ -495,26 +526,30 @@ async def main_async(options):
     try:
         await server.start()
         progress('warm-up')
-        raw = RawPty(shell_argv)
+        with raw_guard():
+            raw = RawPty(shell_argv)
         # Warm-up (page cache, imports, first session) -- not counted.
-        raw.run_payload(path)
-        await ws_payload(server.ws, path)
+        with raw_guard():
+            raw.run_payload(path)
+        await guard(ws_payload(server.ws, path))
 
         progress("throughput: raw pty, WS, HTTP x %d" % options.reps)
         raw_times, ws_times, http_times = [], [], []
         ws_frames, http_polls = [], []
         ws_cpu = []
         for rep in range(options.reps):
-            elapsed, digest = raw.run_payload(path)
+            with raw_guard():
+                elapsed, digest = raw.run_payload(path)
             checks_ok &= digest == expected_md5
             raw_times.append(elapsed)
             cpu0 = proc_cpu_seconds(server.pid)
-            elapsed, digest, frames = await ws_payload(server.ws, path)
+            elapsed, digest, frames = await guard(ws_payload(server.ws, path))
             ws_cpu.append(proc_cpu_seconds(server.pid) - cpu0)
             checks_ok &= digest == expected_md5
             ws_times.append(elapsed)
             ws_frames.append(frames)
-            elapsed, digest, polls = await http_payload(server.http, path, "bench%d" % rep)
+            elapsed, digest, polls = await guard(
+                http_payload(server.http, path, "bench%d" % rep))
             checks_ok &= digest == expected_md5
             http_times.append(elapsed)
             http_polls.append(polls)
@@ -527,14 +562,16 @@ async def main_async(options):
         http_ratio = statistics.median(r / h for r, h in zip(raw_times, http_times))
 
         progress('echo latency')
-        raw_echo = raw.echo_latency(options.echo)
-        ws_echo_samples = await ws_echo(server.ws, options.echo)
+        with raw_guard():
+            raw_echo = raw.echo_latency(options.echo)
+        ws_echo_samples = await guard(ws_echo(server.ws, options.echo))
 
         progress("connect -> first byte, alternating with raw pty spawn -> first byte")
         first, raw_first = [], []
         for _ in range(options.connects):
-            first.append(await ws_first_byte(server.ws))
-            spawned = RawPty(shell_argv)
+            first.append(await guard(ws_first_byte(server.ws)))
+            with raw_guard():
+                spawned = RawPty(shell_argv)
             raw_first.append(spawned.first_byte)
             spawned.close()
             await settle(0.02)
@@ -551,15 +588,16 @@ async def main_async(options):
     try:
         await server.start()
         progress('idle memory (fresh server)')
-        base, idle_rows = await idle_memory(server, (1, 10, 100))
+        base, idle_rows = await guard(idle_memory(server, (1, 10, 100)), 4 * GUARD)
         await settle(1.0)
         progress('stalled client')
-        stall_before, stall_peak, recovered = await stalled_client(server, options.stall)
+        stall_before, stall_peak, recovered = await guard(
+            stalled_client(server, options.stall), GUARD + options.stall)
     finally:
         await server.stop()
 
     progress('cold starts')
-    cold = [await cold_start(shell_argv) for _ in range(options.cold)]
+    cold = [await guard(cold_start(shell_argv), 2 * GUARD) for _ in range(options.cold)]
     tmp.cleanup()
     total = time.perf_counter() - began
 
