@@ -926,7 +926,7 @@ export class Emulator {
         width = join;
         if (s.x) {
           const target = s.x - (cellWidth(row, s.x - 1) ? 1 : 2);
-          this._addToCell(row, target, cp);
+          this._addToCell(row, target, cp, width);
           continue;
         }
       } else {
@@ -946,26 +946,31 @@ export class Emulator {
         }
       }
       if (insert) insertCells(row, s.x, width, fg, bg);
+      // A zero-width char with nothing to join still takes a cell; in the
+      // pending-wrap position it takes none but still moves the cursor on,
+      // so the next one wraps (xterm.js does both).
       if (s.x < cols) setCell(row, s.x, cp | (width << WIDTH_SHIFT), fg, bg);
       s.x++;
       if (width === 2) setCell(row, s.x++, 0, fg, bg);
-      else if (width === 0 && s.x > cols) s.x = cols;
     }
     this.joinWidth = join;
   }
 
-  _addToCell(row, x, cp) {
+  // Joins a combining char to cell x, which then takes the width of the last
+  // printed char (as xterm.js does, even when that char was dropped at the margin).
+  _addToCell(row, x, cp, width) {
     const c = row.cells, i = x * 3;
-    const content = c[i];
+    let content = c[i];
     if (!row.clusters) row.clusters = new Map();
     if (content & COMBINED) {
       row.clusters.set(x, row.clusters.get(x) + String.fromCodePoint(cp));
     } else if (content & CP_MASK) {
       row.clusters.set(x, String.fromCodePoint(content & CP_MASK, cp));
-      c[i] = (content & ~CP_MASK) | COMBINED;
+      content = (content & ~CP_MASK) | COMBINED;
     } else {
-      c[i] = cp | WIDTH_1;
+      content = cp | WIDTH_1;
     }
+    c[i] = (content & ~(3 << WIDTH_SHIFT)) | (width << WIDTH_SHIFT);
   }
 
   // Autowrap: move to the next line (scrolling at the region bottom), marked as a continuation.
