@@ -2,11 +2,11 @@
 
 Two pumps per connection, run as one AsyncJob:
 
-* output: ``session.read()`` -> ``{"text": ...}`` frame.  The next chunk is
-  read while one is being sent, never more: a client that stops reading
-  stops the shell (it blocks writing to its pty), and the server holds at
-  most two chunks (2 x 64 KiB) plus the transport's write buffer
-  (``WRITE_LIMIT``) per connection.
+* output: ``session.read()`` -> ``{"text": ...}`` frame, and the next read
+  only after the send has been accepted by the transport.  A client that
+  stops reading therefore stops the shell (it blocks writing to its pty),
+  and the server holds at most one chunk (64 KiB) plus the transport's
+  write buffer (``WRITE_LIMIT``) per connection.
 * input: frames -> ``session.write`` / ``session.resize``.  Writes wait
   when the shell's input is full, and while they wait no frame is read:
   backpressure reaches the client through TCP.
@@ -20,7 +20,6 @@ import logging
 
 from . import protocol, wscompat
 from .exceptions import SessionClosedError, SessionLimitError, TerminalError
-from .compat import create_task
 from .job import AsyncJob
 
 log = logging.getLogger(__name__)
@@ -109,19 +108,12 @@ class WebSocketListener(object):
             await job.close()
 
     async def _output(self, connection, session):
-        """Shell -> client, one chunk sent while the next is read; then the close."""
-        reading = create_task(session.read(), name='ws-read')
-        try:
-            while True:
-                text = await reading
-                if not text:
-                    break
-                # read the next chunk while this one is sent: the pty keeps
-                # flowing, and no more than two chunks are ever held
-                reading = create_task(session.read(), name='ws-read')
-                await connection.send(protocol.frame_output(text))
-        finally:
-            reading.cancel()
+        """Shell -> client, one chunk in flight at a time; then the close."""
+        while True:
+            text = await session.read()
+            if not text:
+                break
+            await connection.send(protocol.frame_output(text))
         status = await session.wait()
         await connection.close(protocol.CLOSE_NORMAL, protocol.close_reason(status))
 
