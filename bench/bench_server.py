@@ -467,9 +467,15 @@ async def stalled_client(server, seconds):
         await ws.send(json.dumps({"text": "yes 0123456789abcdefghijklmnopqrstuvwxyz\n"}))
         samples = []
         deadline = time.perf_counter() + seconds
+        cpu_mid = None
         while time.perf_counter() < deadline:
             await asyncio.sleep(0.25)
             samples.append(proc_memory_kib(server.pid)["rss"])
+            if cpu_mid is None and time.perf_counter() > deadline - seconds / 2:
+                cpu_mid, mid = proc_cpu_seconds(server.pid), time.perf_counter()
+        # Server CPU over the second half of the stall: ~0 once the socket buffers are
+        # full and the shell is blocked on its pty (nothing is read, nothing is polled).
+        stall_cpu = (proc_cpu_seconds(server.pid) - cpu_mid) / (time.perf_counter() - mid)
         start = time.perf_counter()
         await ws.send(json.dumps({"text": "\x03"}))
         # Drain until the prompt comes back after the interrupt.
@@ -479,7 +485,7 @@ async def stalled_client(server, seconds):
             if "^C" in seen and seen.rstrip(" ").endswith("$"):
                 break
         recovered = time.perf_counter() - start
-        return before["rss"], max(samples), recovered
+        return before["rss"], max(samples), recovered, stall_cpu
     finally:
         await ws.close()
 
@@ -593,7 +599,7 @@ async def main_async(options):
         base, idle_rows = await guard(idle_memory(server, (1, 10, 100)), 4 * GUARD)
         await settle(1.0)
         progress('stalled client')
-        stall_before, stall_peak, recovered = await guard(
+        stall_before, stall_peak, recovered, stall_cpu = await guard(
             stalled_client(server, options.stall), GUARD + options.stall)
     finally:
         await server.stop()
@@ -645,6 +651,8 @@ async def main_async(options):
     row("server RSS, stalled WS client, before flood", "%d KiB" % stall_before, "", "", "", "")
     row("server RSS, stalled WS client, peak in %.0f s" % options.stall,
         "%d KiB (+%d)" % (stall_peak, stall_peak - stall_before), "", "", "bounded", "")
+    row("server CPU in the 2nd half of the stall", "%.1f %%" % (100 * stall_cpu), "", "",
+        "", "")
     row("stalled client: Ctrl-C -> prompt back", "%.1f ms" % ms(recovered), "", "", "", "")
     cold50 = ms(statistics.median(item[0] for item in cold))
     row("cold start: launch -> first prompt byte", "%.0f ms" % cold50, "", "", "", "")
