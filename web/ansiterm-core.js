@@ -872,9 +872,9 @@ export class Emulator {
   }
 
   // A printing run is what xterm.js prints in one call: the printable
-  // characters between two controls within one write. Its edges repair wide
-  // characters cut in half; doing that per run (not per character) matters
-  // when autowrap is off and the last column is overwritten.
+  // characters between two controls. Its edges repair wide characters cut in
+  // half; doing that per run (not per character) matters when autowrap is off
+  // and the last column is overwritten.
   _openRun(row, fg, bg) {
     const x = this.screen.x;
     if (x && cellWidth(row, x - 1) === 2) setCell(row, x - 1, EMPTY_CELL, fg, bg);
