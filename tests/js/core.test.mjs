@@ -287,3 +287,23 @@ test('throughput: 1 MB of mixed output takes well under 2 s of CPU', () => {
   const used = process.cpuUsage(start);
   assert.ok((used.user + used.system) / 1000 < 2000);
 });
+
+test('random writes and resizes keep the screen consistent', () => {
+  let seed = 5;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const pieces = ['hello world ', '中文字', 'e\u0301', '\r\n', '\n', `${CSI}?1049h`, `${CSI}?1049l`, `${CSI}2J`,
+    `${CSI}3J`, `${CSI}5;10r`, `${CSI}r`, `${CSI}10;5H`, `${CSI}L`, `${CSI}M`, `${ESC}M`, `${ESC}7`, `${ESC}8`,
+    'x'.repeat(200), `${CSI}44m`, `${CSI}0m`, `${ESC}c`];
+  for (let t = 0; t < 300; t++) {
+    const emu = new Emulator({ cols: 2 + rnd(100), rows: 1 + rnd(40), historySize: rnd(50) });
+    for (let k = 0; k < 40; k++) {
+      if (rnd(4) === 0) emu.resize(2 + rnd(100), 1 + rnd(40));
+      else emu.write(pieces[rnd(pieces.length)]);
+      const dump = emu.dumpScreen();
+      assert.equal(dump.cells.length, emu.rows);
+      assert.ok(dump.cells.every((row) => row.length === emu.cols));
+      assert.ok(emu.cursor.x < emu.cols && emu.cursor.y < emu.rows);
+      for (let y = -emu.scrollbackLength; y < 0; y++) assert.equal(typeof emu.getRow(y).text(0), 'string');
+    }
+  }
+});
