@@ -105,20 +105,22 @@ async def wait_gone_async(pid, guard=GUARD):
         await asyncio.sleep(0.05)
 
 
-def children(pid):
-    """Pids whose parent is ``pid``."""
-    found = []
+def proc_stats():
+    """``(pid, fields)`` for every process, ``fields`` being /proc/PID/stat after the name
+    (state, ppid, pgrp, session, ..., utime at 11, stime at 12)."""
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
             continue
         try:
             with open('/proc/%s/stat' % entry) as handle:
-                fields = handle.read().rsplit(')', 1)[1].split()
+                yield int(entry), handle.read().rsplit(')', 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
-    return found
+
+
+def children(pid):
+    """Pids whose parent is ``pid``."""
+    return [child for child, fields in proc_stats() if int(fields[1]) == pid]
 
 
 def rss_kib(pid):

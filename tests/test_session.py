@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import os
+import select
 import signal
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from xwterm import (InvalidSessionIdError, Session, SessionClosedError, SessionLimitError,
                     SessionRegistry, TerminalSize, compat)
 from xwterm.terminal.posix import PtyTerminal
+
+from serverutil import proc_stats
 
 SH = ["/bin/sh"]
 
@@ -147,18 +150,8 @@ def test_output_is_flow_controlled_by_the_reader():
 
 def _proc_children_cpu(pid):
     """Total CPU ticks of the processes in session ``pid`` (constant while they are blocked)."""
-    total = 0
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == pid:
-            total += int(fields[11]) + int(fields[12])
-    return total
+    return sum(int(fields[11]) + int(fields[12])
+               for _, fields in proc_stats() if int(fields[3]) == pid)
 
 
 def test_close_hangs_up_the_shell_and_its_background_jobs():
@@ -271,3 +264,34 @@ def test_info_is_json_ready():
     info = run(main())
     json.dumps(info)
     assert info["id"] == "s1" and info["size"] == "24x80" and info["running"] is True
+
+
+def test_a_read_cancelled_after_output_arrived_loses_nothing():
+    """The loop callback reads the pty for the waiting read(); if that read is cancelled
+    before it resumes, the bytes must go to the next read()."""
+    async def main():
+        term = PtyTerminal(["/bin/sh", "-c", "stty -echo; printf ready; read x; printf got-$x; sleep 30"],
+                           TerminalSize(80, 24))
+        await term.start()
+        seen = b""
+        while b"ready" not in seen:
+            seen += await term.read()
+        reader = asyncio.ensure_future(term.read())
+        while term._read_waiter is None:
+            await asyncio.sleep(0)
+        await term.write(b"abc\n")
+        # Play the loop's part without yielding: output is ready, the callback reads it
+        # for the waiting read(), and that read is cancelled before it can resume.
+        select.select([term._master], [], [], 10)
+        term._on_readable()
+        assert term._read_waiter.done()
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        rest = b""
+        while b"got-abc" not in rest:
+            rest += await term.read()
+        await term.close()
+        return rest
+
+    assert b"got-abc" in run(main())
