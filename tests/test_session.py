@@ -270,7 +270,7 @@ def test_a_read_cancelled_after_output_arrived_loses_nothing():
     """The loop callback reads the pty for the waiting read(); if that read is cancelled
     before it resumes, the bytes must go to the next read()."""
     async def main():
-        term = PtyTerminal(["/bin/sh", "-c", "stty -echo; printf ready; read x; printf got-$x; sleep 30"],
+        term = PtyTerminal(["/bin/sh", "-c", "stty -echo; printf ready; read x; printf got-$x; sleep 2"],
                            TerminalSize(80, 24))
         await term.start()
         seen = b""
@@ -290,7 +290,10 @@ def test_a_read_cancelled_after_output_arrived_loses_nothing():
             await reader
         rest = b""
         while b"got-abc" not in rest:
-            rest += await term.read()
+            chunk = await term.read()
+            if not chunk:
+                break
+            rest += chunk
         await term.close()
         return rest
 
