@@ -124,7 +124,9 @@ def module_server():
     server.stop()
 
 
-@pytest.fixture(scope='session')
+# Module scope, not session: while Playwright's sync API runs it holds an event loop in this
+# thread, and the asyncio tests and other Playwright users elsewhere in the suite must not see it.
+@pytest.fixture(scope='module')
 def browser():
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
