@@ -187,3 +187,21 @@ def test_canvas_has_one_pixel_per_device_pixel(module_server, open_terminal, sca
     canvas = 'document.querySelector("canvas")'
     width, css_width = term.page.evaluate('[%s.width, %s.getBoundingClientRect().width]' % (canvas, canvas))
     assert abs(width / css_width - scale) < 0.01
+
+
+def test_a_second_terminal_through_the_contract_api(module_server, open_terminal):
+    term = open_terminal(module_server.url)
+    term.wait_connected()
+    dump = term.page.evaluate('''async () => {
+      const { AnsiTerm } = await import('/xwterm.js');
+      const local = new AnsiTerm({ nColumns: 20, nLines: 5, channelType: 'dummy',
+                                   hasTitleBar: false, hasStatusBar: false });
+      await local.write('\\x1b[31mhi\\x1b[0m 日本');
+      const screen = local.dumpScreen();
+      local.close();
+      return screen;
+    }''')
+    assert (dump['cols'], dump['rows']) == (20, 5)
+    assert dump['cells'][0][0][:3] == ['h', 1, 1]
+    assert dump['text'][0].rstrip() == 'hi 日本'
+    assert dump['cells'][0][3][1] == 2 and dump['cells'][0][4][1] == 0
