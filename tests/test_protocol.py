@@ -150,3 +150,19 @@ def test_request_allowed_needs_both():
     assert not protocol.request_allowed('http://evil.example', 'localhost:8001', '127.0.0.1')
     assert not protocol.request_allowed('http://evil.example:8000', 'evil.example:8000',
                                         '127.0.0.1')
+
+
+@pytest.mark.parametrize('path, expected', [
+    ('/', None),
+    ('/any/path?x=1', None),
+    ('/?size=40x132', TerminalSize(132, 40)),
+    ('/term?a=b&size=24x80', TerminalSize(80, 24)),
+])
+def test_ws_initial_size_from_the_url(path, expected):
+    assert protocol.ws_initial_size(path) == expected
+
+
+@pytest.mark.parametrize('path', ['/?size=', '/?size=huge', '/?size=0x80', '/?size=24x99999'])
+def test_ws_initial_size_rejects_malformed_sizes(path):
+    with pytest.raises(ProtocolError):
+        protocol.ws_initial_size(path)

@@ -174,3 +174,20 @@ def test_unstartable_command_closes_with_1011():
             while len(server.registry):
                 await asyncio.sleep(0.05)
     run(scenario())
+
+
+def test_size_in_the_url_is_the_size_the_shell_starts_with():
+    async def scenario():
+        async with serving(http=False) as server:
+            async with websockets.connect(ws_url(server, '/?size=37x93')) as ws:
+                await ws.send('stty size; echo SIZE$((1+1))\n')
+                out = await ws_read_until(ws, 'SIZE2')
+            # A malformed size is ignored: the shell starts at the default size.
+            async with websockets.connect(ws_url(server, '/?size=huge')) as ws:
+                await ws.send('stty size; echo DEF$((1+1))\n')
+                default = await ws_read_until(ws, 'DEF2')
+        return out, default
+
+    out, default = run(scenario())
+    assert '37 93' in out
+    assert '24 80' in default  # the test server's initial size

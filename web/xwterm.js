@@ -473,6 +473,14 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     this._retryNow();
   }
 
+  // xwterm's server starts the shell at the size in the URL, so a full-screen program run
+  // as the command draws at the page's size from its first frame.
+  _urlWithSize() {
+    if (!this.nLines) return this.url;
+    const size = fillSizeTemplate(this.params.wsSizeData, this.nLines, this.nColumns);
+    return `${this.url}${this.url.includes('?') ? '&' : '?'}size=${encodeURIComponent(size)}`;
+  }
+
   _sendSize() {
     if (!this.nLines || !this._socket || this._socket.readyState !== WebSocket.OPEN) return;
     const size = fillSizeTemplate(this.params.wsSizeData, this.nLines, this.nColumns);
@@ -485,7 +493,7 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       this.everConnected ? 'WebSocket: reconnecting…' : 'WebSocket: connecting…');
     let socket;
     try {
-      socket = new WebSocket(this.url);
+      socket = new WebSocket(this._urlWithSize());
     } catch (error) {
       this._onSocketClosed(null, false, { code: 1006, reason: error.message });
       return;

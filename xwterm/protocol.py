@@ -16,6 +16,7 @@ code 1000 and reason ``exit STATUS`` (see :func:`close_reason`).
 import ipaddress
 import json
 import re
+import urllib.parse
 
 from .exceptions import PayloadTooLargeError, ProtocolError
 from .session import SESSION_ID_PATTERN
@@ -262,6 +263,17 @@ def parse_http_query(query):
     if 'console' in query or session_id is not None:
         return HttpQuery('poll', session_id=session_id, wait=wait)
     return HttpQuery('file')
+
+
+def ws_initial_size(path):
+    """The size a WebSocket client asks for in its URL (``/any/path?size=LINESxCOLUMNS``),
+    so the shell starts at the page's size; None when absent.
+
+    Raises ``ProtocolError`` for a malformed size.
+    """
+    query = urllib.parse.urlsplit(path or '/').query
+    values = urllib.parse.parse_qs(query, keep_blank_values=True).get('size')
+    return parse_size(values[0]) if values else None
 
 
 def _hostname(authority):

@@ -19,7 +19,7 @@ session is closed and its shell reaped.
 import logging
 
 from . import protocol, wscompat
-from .exceptions import SessionClosedError, SessionLimitError, TerminalError
+from .exceptions import ProtocolError, SessionClosedError, SessionLimitError, TerminalError
 from .job import AsyncJob
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,12 @@ class WebSocketListener(object):
             await connection.close(CLOSE_POLICY, 'origin or host not allowed')
             return
         try:
-            session = self.registry.create()
+            size = protocol.ws_initial_size(wscompat.request_path(connection))
+        except ProtocolError as error:
+            log.warning('WebSocket: ignoring the size in the URL: %s', error)
+            size = None
+        try:
+            session = self.registry.create(size=size)
         except SessionLimitError as error:
             await connection.close(CLOSE_TRY_AGAIN, str(error)[:120])
             return
