@@ -10,6 +10,18 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
+CHROMIUM_SUITES = ('browser', 'conformance')
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the Chromium suites last, so that no asyncio test runs while Playwright's
+    event loop is open (their browser fixtures are module-scoped and close it)."""
+    def uses_chromium(item):
+        relative = os.path.relpath(str(item.fspath), os.path.join(ROOT, 'tests'))
+        return relative.split(os.sep)[0] in CHROMIUM_SUITES
+    items.sort(key=uses_chromium)
+
+
 @pytest.fixture
 def web_root(tmp_path):
     """A document root with a page, a script, a sub-directory, a dot-file,

@@ -21,16 +21,8 @@ fi
 "$PYTHON" -m pip install -q --disable-pip-version-check -r tests/requirements.txt
 npm ci --no-audit --no-fund --loglevel=error
 
-# Three pytest processes: Playwright's sync API keeps an event loop running on the main
-# thread while a browser is open, which asyncio.run() in the other tests refuses.
-step "pytest: library, listeners, CLI, embedded-mode checks ($("$PYTHON" --version))"
-"$PYTHON" -m pytest -q -p no:cacheprovider --ignore=tests/browser --ignore=tests/conformance
-
-step "pytest: the page in Chromium against the real server"
-"$PYTHON" -m pytest -q -p no:cacheprovider tests/browser
-
-step "pytest: AnsiTerm conformance against xterm.js headless"
-"$PYTHON" -m pytest -q -p no:cacheprovider tests/conformance
+step "pytest: library, listeners, CLI, then the page and AnsiTerm conformance in Chromium ($("$PYTHON" --version))"
+"$PYTHON" -m pytest -q -p no:cacheprovider
 
 step "embedded leg (Python 3.6, vendored modules only)"
 bash .ci/leg-py36

@@ -76,13 +76,15 @@ def server():
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: Playwright's sync API keeps an event loop running while it is open,
+    which the asyncio tests elsewhere refuse to share."""
     with harness.chromium() as b:
         yield b
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def page(browser, server):
     harness.RESULTS["page"] = TARGET
     p = harness.ConformancePage(browser, server, TARGET)
