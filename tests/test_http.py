@@ -299,3 +299,45 @@ def test_unstartable_command_answers_500(web_root):
                 await asyncio.sleep(0.05)
             assert not server.http._polled
     run(scenario())
+
+
+def test_a_killed_session_reports_its_end_once_then_starts_over(web_root):
+    async def scenario():
+        async with serving(docroot=str(web_root)) as server, client() as http:
+            base = http_base(server)
+            for sid in ('G1', 'G2'):
+                await get_json(http, base + '?size=24x80&session=%s' % sid)
+                await get_json(http, base + '?kill=%s' % sid)
+            # the next poll for a killed id says the shell ended (no new shell) ...
+            frame = await get_json(http, base + '?console&session=G1')
+            assert set(frame) == {'text', 'exit'} and frame['text'] == ''
+            assert 'G1' not in [s['id'] for s in (await get_json(http, base + '?sessions'))['sessions']]
+            # ... and the one after it starts a new session under the same id
+            frame = await get_json(http, base + '?console&session=G1')
+            assert 'exit' not in frame
+            listed = (await get_json(http, base + '?sessions'))['sessions']
+            assert [s['running'] for s in listed if s['id'] == 'G1'] == [True]
+            # keystrokes for a killed id are refused once, then start over too
+            await post(http, base + '?session=G2', b'ls\n', status=409)
+            await post(http, base + '?session=G2', b'echo NEW$((2*3))\n')
+            await poll_until(http, base, 'NEW6', session='G2')
+    run(scenario())
+
+
+def test_ended_sessions_are_remembered_within_a_bound(web_root, monkeypatch):
+    import xwterm.http
+    monkeypatch.setattr(xwterm.http, 'MAX_ENDED', 2)
+
+    async def scenario():
+        async with serving(docroot=str(web_root)) as server, client() as http:
+            base = http_base(server)
+            for sid in ('B1', 'B2', 'B3'):
+                await get_json(http, base + '?size=24x80&session=%s' % sid)
+                await get_json(http, base + '?kill=%s' % sid)
+            oldest = await get_json(http, base + '?console&session=B1')
+            newest = await get_json(http, base + '?console&session=B3')
+        return oldest, newest
+
+    oldest, newest = run(scenario())
+    assert 'exit' not in oldest      # forgotten: a new session
+    assert 'exit' in newest

@@ -17,6 +17,7 @@ The session is ``session=``, else the ``session_id`` cookie, else a new one
 """
 
 import asyncio
+import collections
 import logging
 import socket
 
@@ -35,6 +36,9 @@ MAX_BODY = 4 * 1024 * 1024
 
 #: Largest file served from the document root (bytes).
 MAX_FILE = 32 * 1024 * 1024
+
+#: Ended sessions remembered so that the next request for one reports the end (at most).
+MAX_ENDED = 1024
 
 #: Default seconds without a request after which an HTTP session is closed.
 DEFAULT_IDLE_TIMEOUT = 120.0
@@ -96,6 +100,7 @@ class HttpListener(object):
         self.websocket_info = websocket_info or (lambda: None)
         self.buffer_limit = buffer_limit
         self._polled = {}
+        self._ended = collections.OrderedDict()
         self._closing = set()
         self._reaper = None
         self._reaper_at = None
@@ -208,13 +213,31 @@ class HttpListener(object):
 
     # -- polled sessions ---------------------------------------------------
 
+    @staticmethod
+    def _requested_id(request, query):
+        """``session=``, else a well-formed ``session_id`` cookie, else None."""
+        if query.session_id is not None:
+            return query.session_id
+        cookie = request.cookies.get(COOKIE)
+        if cookie is not None and protocol.SESSION_ID_PATTERN.match(cookie):
+            return cookie
+        return None
+
+    def _take_ended(self, request, query):
+        """The Session that was ended (killed, idled out) under the requested id, once.
+
+        The next request for that id learns the shell is gone instead of silently getting a
+        new one; the request after it starts a new session, so a page that keeps its id can
+        still start over.
+        """
+        session_id = self._requested_id(request, query)
+        if session_id is None or session_id in self._polled:
+            return None
+        return self._ended.pop(session_id, None)
+
     async def _session_for(self, request, query):
         """``(PolledSession, cookie to set or None)``, creating it if needed."""
-        session_id = query.session_id
-        if session_id is None:
-            cookie = request.cookies.get(COOKIE)
-            if cookie is not None and protocol.SESSION_ID_PATTERN.match(cookie):
-                session_id = cookie
+        session_id = self._requested_id(request, query)
         polled = self._polled.get(session_id) if session_id is not None else None
         new_cookie = None
         if polled is None:
@@ -259,6 +282,9 @@ class HttpListener(object):
             polled.buffer.finish(status)
 
     async def _poll(self, request, query):
+        ended = self._take_ended(request, query)
+        if ended is not None:
+            return _json_response(protocol.frame_output('', ended.exit_status, exited=True))
         polled, new_cookie = await self._session_for(request, query)
         polled.active += 1
         try:
@@ -286,6 +312,9 @@ class HttpListener(object):
         except web.HTTPRequestEntityTooLarge:
             return _error(413, 'request body larger than %d bytes' % MAX_BODY)
         message = protocol.parse_post_body(body, request.headers.get('Content-Type'))
+        ended = self._take_ended(request, query)
+        if ended is not None:
+            return _error(409, 'session %s has ended' % ended.id)
         polled, new_cookie = await self._session_for(request, query)
         polled.active += 1
         try:
@@ -316,6 +345,9 @@ class HttpListener(object):
         if polled.reader is not None:
             polled.reader.cancel()
         polled.buffer.finish(polled.session.exit_status)
+        self._ended[session_id] = polled.session
+        while len(self._ended) > MAX_ENDED:
+            self._ended.popitem(last=False)
         task = create_task(self._close(polled), name='http-close')
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
