@@ -223,6 +223,8 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     this._running = true;
     this._generation += 1;
     if (!this.params.httpSessionHint) this.sessionId = randomSessionId();
+    // Keystrokes meant for the session that ended must not reach the new shell.
+    this._outbox = [];
     this._abort = new AbortController();
     this._set_connection_state(false, 'connecting', 'HTTP: connecting…');
     this._pollLoop(this._generation);
@@ -287,7 +289,7 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
       const response = await fetch(url, {
         cache: 'no-store', credentials: 'same-origin', signal: controller.signal, ...options,
       });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
       return await response.text();
     } catch (error) {
       if (error.name === 'AbortError' && !stopSignal.aborted) throw new Error('timed out');
@@ -377,6 +379,12 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
           await this._fetch(this._url(this.params.httpDest), { method: 'POST', body, headers });
         } catch (error) {
           if (generation !== this._generation) return;
+          // 409: the session has ended (xwterm's server says so once; a retry would silently
+          // start a new shell and type the keystrokes into it).
+          if (error.status === 409) {
+            this._session_ended(null);
+            return;
+          }
           failures += 1;
           const delay = backoffDelay(failures - 1, 250, this.params.slowRefresh * 2);
           this._set_connection_state(false, 'reconnecting', `HTTP: sending failed, retrying in ${Math.ceil(delay / 1000)} s`);
@@ -510,7 +518,6 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       if (this._socket !== socket) return;
       opened = true;
       this.everConnected = true;
-      this._failures = 0;
       this._set_connection_state(true, 'connected', 'WebSocket: connected');
       this._sendSize();
       const queued = this._queue.join('');
@@ -519,6 +526,9 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     };
     socket.onmessage = (event) => {
       if (this._socket !== socket) return;
+      // Only a connection that carries output resets the backoff: a server that accepts and
+      // closes at once (session limit, shell that cannot start) must not be retried twice a second.
+      this._failures = 0;
       this._onMessage(event.data);
     };
     socket.onclose = (event) => {
@@ -903,6 +913,7 @@ export class AnsiTerm {
       this._pixelRatioQuery.query.removeEventListener('change', this._pixelRatioQuery.onChange);
     }
     if (this.driver) this.driver.close();
+    if (this._audio) this._audio.close().catch(() => {});
     this.root.remove();
   }
 
@@ -1375,6 +1386,8 @@ export class AnsiTerm {
     } else {
       css = PALETTE256[value];
     }
+    // Truecolor output (gradients, images, video) has millions of distinct values.
+    if (this._colorCache.size >= 4096) this._colorCache.clear();
     this._colorCache.set(value, css);
     return css;
   }

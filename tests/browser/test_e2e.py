@@ -186,3 +186,72 @@ def test_http_poll_that_never_answers_is_timed_out_and_retried(start_server, ope
     term.run('echo retried-$((6*7))')
     term.wait_line('retried-42')
     assert hung, 'no poll was held back'
+
+
+def test_http_post_answered_409_ends_the_session(start_server, open_terminal):
+    # xwterm's server tells an ended session's id once: if a POST learns it (409), a retry
+    # would silently start a new shell and type the keystroke into it.
+    server = start_server('--no-websocket')
+    term = open_terminal(server.url)
+    term.wait_connected('http')
+    posts = []
+
+    def refuse_posts(route, request):
+        if request.method == 'POST':
+            posts.append(request.post_data)
+            route.fulfill(status=409, content_type='application/json',
+                          body='{"error": "session has ended"}')
+        else:
+            route.continue_()
+
+    def has_session(url):
+        return 'session=' in url
+
+    term.page.route(has_session, refuse_posts)
+    term.page.keyboard.type('x')
+    term.wait_state('state => state === "ended"')
+    assert 'session ended' in term.screen_text()
+    term.page.wait_for_timeout(1000)
+    assert posts == ['x'], 'the refused keystroke was retried: %r' % posts
+
+    term.page.unroute(has_session, refuse_posts)
+    term.page.keyboard.press('Enter')
+    term.wait_connected('http')
+    term.run('echo reborn-$((6*7))')
+    term.wait_line('reborn-42')
+
+
+def test_websocket_that_closes_right_after_opening_backs_off(start_server, open_terminal):
+    # A server that accepts and closes at once (session limit, a shell that cannot start).
+    server = start_server()
+
+    def refusing_websocket(page):
+        page.add_init_script('''
+          window.socketsOpened = 0;
+          class RefusingSocket {
+            constructor(url) {
+              window.socketsOpened += 1;
+              this.readyState = RefusingSocket.CONNECTING;
+              setTimeout(() => {
+                this.readyState = RefusingSocket.OPEN;
+                if (this.onopen) this.onopen({});
+                setTimeout(() => this.close(1013, 'too many sessions'), 10);
+              }, 10);
+            }
+            send() {}
+            close(code, reason) {
+              if (this.readyState === RefusingSocket.CLOSED) return;
+              this.readyState = RefusingSocket.CLOSED;
+              setTimeout(() => this.onclose && this.onclose({ code: code || 1005, reason: reason || '' }));
+            }
+          }
+          Object.assign(RefusingSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+          window.WebSocket = RefusingSocket;
+        ''')
+
+    term = open_terminal(server.url, before_load=refusing_websocket)
+    term.page.wait_for_function('window.socketsOpened >= 1')
+    term.page.wait_for_timeout(3500)
+    # With backoff (0.5, 1, 2, 4 s, jitter ±25 %): at most 4 attempts in 3.5 s; without, 6 or more.
+    assert term.page.evaluate('window.socketsOpened') <= 4
+    assert term.page.evaluate('window.term.connectionState') == 'reconnecting'
