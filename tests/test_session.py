@@ -12,7 +12,7 @@ from xwterm import (InvalidSessionIdError, Session, SessionClosedError, SessionL
                     SessionRegistry, TerminalSize, compat)
 from xwterm.terminal.posix import PtyTerminal
 
-from serverutil import proc_stats
+from procfs import proc_stats
 
 SH = ["/bin/sh"]
 
@@ -298,3 +298,44 @@ def test_a_read_cancelled_after_output_arrived_loses_nothing():
         return rest
 
     assert b"got-abc" in run(main())
+
+
+def test_a_cancelled_close_still_kills_and_reaps_the_shell(monkeypatch):
+    # close() awaited by a request or handler that is cancelled (client gone) during the
+    # grace period must still end the shell: SIGKILL after the grace, then reaped.
+    from xwterm.terminal import posix
+    monkeypatch.setattr(posix, "CLOSE_GRACE", 0.3)
+
+    async def main():
+        session = Session(SH)
+        await session.start()
+        await session.write("trap '' HUP; echo trapped-$((6*7))\n")
+        await read_until(session, "trapped-42")
+        closing = compat.create_task(session.close())
+        await asyncio.sleep(0.1)
+        closing.cancel()
+        await asyncio.wait([closing])
+        status = await asyncio.wait_for(session.wait(), 5)
+        await session.close()
+        return session, status
+
+    session, status = run(main())
+    assert status == -signal.SIGKILL
+    assert process_gone(session.pid)
+
+
+def test_concurrent_writers_blocked_on_a_full_input_queue_all_resume():
+    # Two coroutines waiting for the shell to drain its input (above the 256 KiB bound)
+    # must both resume once it reads; neither may hang.
+    async def main():
+        session = Session(["/bin/sh", "-c", "sleep 1; exec cat >/dev/null"])
+        await session.start()
+        line = b"x" * 1000 + b"\n"
+        first = compat.create_task(session.write(line * 300))
+        second = compat.create_task(session.write(line * 300))
+        await asyncio.sleep(0.3)
+        assert not first.done() and not second.done()
+        await asyncio.wait_for(asyncio.gather(first, second), 10)
+        await session.close()
+
+    run(main())

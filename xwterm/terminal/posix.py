@@ -17,7 +17,7 @@ import subprocess
 import sys
 import termios
 
-from ..compat import get_running_loop
+from ..compat import create_task, get_running_loop
 from ..exceptions import TerminalStartError
 from .base import Terminal, checked_size
 
@@ -385,11 +385,11 @@ class PtyTerminal(Terminal):
         self._write_pending += len(data)
         self._flush()
         while self._write_pending > WRITE_HIGH_WATER and self._master is not None:
-            self._drain_waiter = get_running_loop().create_future()
-            try:
-                await self._drain_waiter
-            finally:
-                self._drain_waiter = None
+            # One future shared by every waiting writer (shielded, so a cancelled writer
+            # does not cancel it for the others).
+            if self._drain_waiter is None or self._drain_waiter.done():
+                self._drain_waiter = get_running_loop().create_future()
+            await asyncio.shield(self._drain_waiter)
 
     def _flush(self):
         queue = self._write_queue
@@ -440,13 +440,16 @@ class PtyTerminal(Terminal):
         if self._proc is None:
             return
         if self._closing is None:
-            self._closing = get_running_loop().create_future()
-            try:
-                await self._end_child()
-            finally:
-                self._release()
-                self._closing.set_result(None)
+            # A task of its own: a caller cancelled during the grace period must not
+            # stop the SIGKILL and the reaping.
+            self._closing = create_task(self._close_child(), name="pty-close")
         await asyncio.shield(self._closing)
+
+    async def _close_child(self):
+        try:
+            await self._end_child()
+        finally:
+            self._release()
 
     async def _end_child(self):
         sid = self._proc.pid
