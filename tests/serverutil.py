@@ -17,6 +17,8 @@ from xwterm import compat
 from xwterm.server import Server, ServerConfig
 from xwterm.session import TerminalSize
 
+from procfs import proc_stats
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SH = ['/bin/sh']
 GUARD = 60
@@ -103,19 +105,6 @@ async def wait_gone_async(pid, guard=GUARD):
             raise AssertionError('process %d still there (state %s)'
                                  % (pid, process_state(pid)))
         await asyncio.sleep(0.05)
-
-
-def proc_stats():
-    """``(pid, fields)`` for every process, ``fields`` being /proc/PID/stat after the name
-    (state, ppid, pgrp, session, ..., utime at 11, stime at 12)."""
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as handle:
-                yield int(entry), handle.read().rsplit(')', 1)[1].split()
-        except OSError:
-            continue
 
 
 def children(pid):
