@@ -191,3 +191,35 @@ def test_size_in_the_url_is_the_size_the_shell_starts_with():
     out, default = run(scenario())
     assert '37 93' in out
     assert '24 80' in default  # the test server's initial size
+
+
+def test_an_unexpected_pump_failure_is_logged(caplog):
+    # A pump that fails with anything but a closed connection ends the connection; the
+    # error must reach the log, not stay inside the job.
+    from xwterm.ws import WebSocketListener
+
+    class BrokenSession(object):
+        id, pid, command = 'broken', None, ['sh']
+
+        async def start(self):
+            pass
+
+        async def read(self):
+            raise RuntimeError('pty read failed: boom')
+
+    class IdleConnection(object):
+        async def recv(self):
+            await asyncio.sleep(3600)
+
+        async def send(self, message):
+            pass
+
+        async def close(self, code=1000, reason=''):
+            pass
+
+    async def scenario():
+        await WebSocketListener(registry=None)._serve(IdleConnection(), BrokenSession())
+
+    run(scenario())
+    assert any(record.levelname == 'ERROR' and 'boom' in record.getMessage()
+               for record in caplog.records), caplog.text

@@ -111,6 +111,9 @@ class WebSocketListener(object):
             await job.wait()
         finally:
             await job.close()
+        error = job.exception()
+        if error is not None and not isinstance(error, wscompat.connection_closed_error()):
+            log.error('WebSocket session %s: %r', session.id, error, exc_info=error)
 
     async def _output(self, connection, session):
         """Shell -> client, one chunk in flight at a time; then the close."""
