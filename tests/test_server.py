@@ -181,3 +181,33 @@ def test_aiohttp_workaround_child_is_supervised_and_never_outlives_the_parent():
         server.signal(signal.SIGKILL)          # no chance to clean up
         server.wait()
         wait_gone(child)                       # the child notices and leaves
+
+
+def test_a_child_that_cannot_be_restarted_marks_the_websocket_listener_down(monkeypatch):
+    # The supervisor must report the listener down (config says "websocket": null) when
+    # the restart itself fails, not die with the error while the dead port is advertised.
+    import socket as socket_module
+    from xwterm import server as server_module
+
+    class DeadProcess(object):
+        returncode = 1
+
+        async def wait(self):
+            return 1
+
+    async def cannot_spawn(self):
+        raise OSError(11, 'Resource temporarily unavailable')
+
+    async def no_pause(seconds):
+        pass
+
+    monkeypatch.setattr(server_module.ChildListener, '_spawn', cannot_spawn)
+    monkeypatch.setattr(server_module.asyncio, 'sleep', no_pause)
+    sock = socket_module.socket()
+    try:
+        child = server_module.ChildListener(server_module.ServerConfig(), sock)
+        child.process = DeadProcess()
+        run(child._supervise())
+        assert child.failed
+    finally:
+        sock.close()

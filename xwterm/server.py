@@ -299,7 +299,13 @@ class ChildListener(object):
             await asyncio.sleep(1.0)
             if self._stopping:
                 return
-            await self._spawn()
+            try:
+                await self._spawn()
+            except OSError as error:
+                log.error('cannot restart the WebSocket child process (%s); '
+                          'the WebSocket listener is down', error)
+                self.failed = True
+                return
 
     async def stop(self):
         self._stopping = True
