@@ -61,8 +61,9 @@ README = """\
 xwterm {version} for embedded boards (Python 3.6 or newer, any CPU)
 {rule}
 
-Nothing to install: {what} vendored in vendor/py36/
-as pure Python, used only when the system has none of its own.
+Nothing to install on Python 3.6: {what} vendored in
+vendor/py36/ as pure Python, used only when the system has none of its own.
+Newer Pythons never use them: there, pip install aiohttp websockets.
 
     mkdir xwterm && tar -xzf {name} -C xwterm
     cd xwterm
