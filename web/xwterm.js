@@ -1524,6 +1524,8 @@ export class AnsiTerm {
   _startBlinking() {
     this._blinkTimer = setInterval(() => {
       if (!this._focused && !this._blinkRows.size) return;
+      // Output not drawn yet may scroll the canvas: a row painted now would move with it.
+      if (this._frameRequested) this._renderNow();
       this._blinkOn = !this._blinkOn;
       const cursorRow = this._cursorViewRow();
       if (cursorRow >= 0) this._drawRow(cursorRow);
