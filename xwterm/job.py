@@ -39,6 +39,7 @@ class AsyncJob(object):
         self._exception = None
         self._ended_by = None
         self._finishing = False
+        self._callback_task = None
 
     def add(self, awaitable, name=None):
         """Run ``awaitable`` (a coroutine or future) as part of the job and return its task."""
@@ -133,7 +134,9 @@ class AsyncJob(object):
             self._done.set_result(None)
             return
         if asyncio.iscoroutine(result):
-            create_task(result).add_done_callback(self._callback_done)
+            # Kept: the loop holds tasks only weakly, so an unreferenced one may vanish.
+            self._callback_task = create_task(result)
+            self._callback_task.add_done_callback(self._callback_done)
         else:
             self._done.set_result(None)
 
