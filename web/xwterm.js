@@ -391,6 +391,8 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
           await sleep(delay);
           continue;
         }
+        // Accepted by a session that has since been replaced: the outbox is the new one's.
+        if (generation !== this._generation) return;
         if (this._outbox[0] === item) this._outbox.shift();
         else if (typeof item === 'string') this._outbox[0] = this._outbox[0].slice(item.length);
         if (failures) this._set_connection_state(true, 'connected', 'HTTP: connected');
@@ -399,8 +401,9 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
       }
     } finally {
       this._sending = false;
+      // Also after a restart that ended this loop: input for the new session may be waiting.
+      this._kickSender();
     }
-    this._kickSender();
   }
 }
 
@@ -1595,6 +1598,7 @@ export class AnsiTerm {
     this._focused = focused;
     this._blinkOn = true;
     if (this.emulator.modes.focusEvents) this._sendToHost(focused ? `${CSI}I` : `${CSI}O`);
+    if (this._frameRequested) this._renderNow();
     const row = this._cursorViewRow();
     if (row >= 0) this._drawRow(row);
   }

@@ -255,3 +255,24 @@ def test_websocket_that_closes_right_after_opening_backs_off(start_server, open_
     # With backoff (0.5, 1, 2, 4 s, jitter ±25 %): at most 4 attempts in 3.5 s; without, 6 or more.
     assert term.page.evaluate('window.socketsOpened') <= 4
     assert term.page.evaluate('window.term.connectionState') == 'reconnecting'
+
+
+def test_http_restart_with_a_post_in_flight_delivers_what_follows(start_server, open_terminal):
+    server = start_server('--no-websocket')
+    term = open_terminal(server.url)
+    term.wait_connected('http')
+    held = []
+
+    def hold_first_post(route, request):
+        if request.method == 'POST' and not held:
+            held.append(route)  # never answered: the restart below cancels it
+        else:
+            route.continue_()
+
+    term.page.route(lambda url: 'session=' in url, hold_first_post)
+    term.page.keyboard.type('x')
+    term.page.wait_for_function('window.term.driver._sending')
+    assert held, 'no POST was held back'
+    # The new session's input comes while the cancelled POST has not unwound yet.
+    term.page.evaluate('window.term.driver.restart(); window.term.sendText("echo moved-$((6*7))\\r")')
+    term.wait_line('moved-42')

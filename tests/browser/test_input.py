@@ -240,3 +240,23 @@ def test_cursor_blink_between_output_and_its_frame_leaves_no_ghost(module_server
       return [...rows];
     }''')
     assert stale_rows == []
+
+
+def test_focus_change_between_output_and_its_frame_leaves_no_ghost(term):
+    local_output(term, ''.join('line %d\r\n' % n for n in range(60)))
+    stale_rows = term.page.evaluate('''async () => {
+      const t = window.term;
+      t.write('\\n\\x1b[10;1H');           // scroll one line, then move the cursor
+      t.input.blur();
+      await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const ctx = t.canvas.getContext('2d');
+      const shown = ctx.getImageData(0, 0, t.canvas.width, t.canvas.height).data;
+      t._fullRedraw = true;
+      t._renderNow();
+      const expected = ctx.getImageData(0, 0, t.canvas.width, t.canvas.height).data;
+      const rowBytes = t.canvas.width * 4 * t._cellHeight;
+      const rows = new Set();
+      for (let i = 0; i < shown.length; i++) if (shown[i] !== expected[i]) rows.add(Math.floor(i / rowBytes));
+      return [...rows];
+    }''')
+    assert stale_rows == []
