@@ -6,9 +6,12 @@ import json
 
 import aiohttp
 
-from serverutil import (http_base, poll_until, process_state, run, serving,
+from serverutil import (ROOT, http_base, poll_until, process_state, run, serving,
                         wait_gone_async)
 from test_ws import payload
+
+from xwterm import compat
+from xwterm.server import Server, ServerConfig
 
 
 def client():
@@ -341,3 +344,26 @@ def test_ended_sessions_are_remembered_within_a_bound(web_root, monkeypatch):
     oldest, newest = run(scenario())
     assert 'exit' not in oldest      # forgotten: a new session
     assert 'exit' in newest
+
+
+def test_stop_does_not_wait_for_a_post_blocked_on_a_full_input_queue():
+    # A paste bigger than the input bound, into a shell that does not read it, keeps the
+    # POST waiting; stopping the server must end that session instead of waiting for it.
+    async def scenario():
+        server = Server(ServerConfig(http_port=0, websocket=False, docroot=ROOT,
+                                     command=['/bin/sh', '-c', 'sleep 100']))
+        await server.start()
+        base = http_base(server)
+        async with client() as http:
+            paste = (b'x' * 1000 + b'\n') * 1000
+            posting = compat.create_task(http.post(base + '?session=P1', data=paste))
+            await asyncio.sleep(1.0)
+            assert not posting.done()
+            started = asyncio.get_event_loop().time()
+            await asyncio.wait_for(server.stop(), 15)
+            assert asyncio.get_event_loop().time() - started < 15
+            await asyncio.wait([posting])
+            if not posting.cancelled() and posting.exception() is None:
+                posting.result().release()
+
+    run(scenario())

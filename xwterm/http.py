@@ -131,8 +131,11 @@ class HttpListener(object):
         if self._reaper is not None:
             self._reaper.cancel()
             self._reaper = None
-        for polled in list(self._polled.values()):
-            polled.buffer.finish(polled.session.exit_status)
+        # End the sessions before the runner's cleanup, which waits for every request in
+        # flight: that answers waiting polls and releases POSTs blocked on a full input
+        # queue (the shell is hung up); sessions created meanwhile are ended after it.
+        for session_id in list(self._polled):
+            self._end(session_id)
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
