@@ -339,3 +339,18 @@ def test_concurrent_writers_blocked_on_a_full_input_queue_all_resume():
         await session.close()
 
     run(main())
+
+
+def test_an_unusable_environment_is_a_start_error_and_leaks_no_descriptor():
+    from xwterm import TerminalStartError
+
+    async def main():
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(3):
+            session = Session(SH, env={"BROKEN": "a\0b"})
+            with pytest.raises(TerminalStartError):
+                await session.start()
+        return before, len(os.listdir("/proc/self/fd"))
+
+    before, after = run(main())
+    assert after == before

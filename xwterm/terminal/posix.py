@@ -229,7 +229,8 @@ class PtyTerminal(Terminal):
                     self.argv, stdin=slave, stdout=slave, stderr=slave,
                     env=env, cwd=self.cwd, close_fds=True,
                     start_new_session=True, preexec_fn=_acquire_controlling_tty)
-        except (OSError, subprocess.SubprocessError) as exc:
+        except (OSError, subprocess.SubprocessError, ValueError) as exc:
+            # ValueError: a NUL byte in the command or the environment.
             os.close(master)
             raise TerminalStartError("cannot start %s: %s" % (" ".join(self.argv), exc))
         finally:
