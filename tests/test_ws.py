@@ -214,6 +214,9 @@ def test_an_unexpected_pump_failure_is_logged(caplog):
         async def send(self, message):
             pass
 
+        async def wait_closed(self):
+            await asyncio.sleep(3600)
+
         async def close(self, code=1000, reason=''):
             pass
 
@@ -223,3 +226,23 @@ def test_an_unexpected_pump_failure_is_logged(caplog):
     run(scenario())
     assert any(record.levelname == 'ERROR' and 'boom' in record.getMessage()
                for record in caplog.records), caplog.text
+
+
+def test_stop_does_not_wait_for_input_blocked_on_a_full_queue():
+    # A paste bigger than the input bound, into a shell that does not read it, blocks the
+    # input pump in a write; stopping the server must still end the connection and session.
+    from xwterm.server import Server, ServerConfig
+
+    async def scenario():
+        server = Server(ServerConfig(ws_port=0, http=False,
+                                     command=['/bin/sh', '-c', 'sleep 100']),
+                        have_aiohttp=False)
+        await server.start()
+        async with websockets.connect(ws_url(server), max_size=None) as ws:
+            await ws.send((b'x' * 1000 + b'\n') * 1000)
+            await asyncio.sleep(1.0)
+            await asyncio.wait_for(server.stop(), 15)
+            code, _ = await closed_with(ws)
+            assert code == 1001
+
+    run(scenario())

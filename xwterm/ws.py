@@ -107,6 +107,9 @@ class WebSocketListener(object):
         job = AsyncJob(name='ws:%s' % session.id)
         job.add(self._output(connection, session), name='output')
         job.add(self._input(connection, session), name='input')
+        # The input pump may be blocked in a write the shell never drains and so never
+        # see the close (the server's own at shutdown, or the client's): end on it too.
+        job.add(connection.wait_closed(), name='closed')
         try:
             await job.wait()
         finally:
