@@ -30,21 +30,6 @@ def create_task(coro, name=None):
     return task
 
 
-def current_task():
-    """The task running the caller, or None."""
-    if PY37:
-        return asyncio.current_task()
-    return asyncio.Task.current_task()
-
-
-def all_tasks():
-    """The tasks of the running loop that are not done."""
-    if PY37:
-        return asyncio.all_tasks()
-    loop = get_running_loop()
-    return {t for t in asyncio.Task.all_tasks(loop) if not t.done()}
-
-
 def run(main):
     """Run coroutine ``main`` in a new event loop and close it, like ``asyncio.run``."""
     if PY37:
