@@ -207,6 +207,26 @@ def test_a_second_terminal_through_the_contract_api(module_server, open_terminal
     assert dump['cells'][0][3][1] == 2 and dump['cells'][0][4][1] == 0
 
 
+def rows_differing_from_a_full_redraw(term, action):
+    """Scroll one line and move the cursor, run ``action`` (JS, ``t`` is the terminal) before
+    the next frame, then list the cell rows where the canvas differs from a full redraw."""
+    return term.page.evaluate('''async () => {
+      const t = window.term;
+      t.write('\\n\\x1b[10;1H');
+      %s
+      await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const ctx = t.canvas.getContext('2d');
+      const shown = ctx.getImageData(0, 0, t.canvas.width, t.canvas.height).data;
+      t._fullRedraw = true;
+      t._renderNow();
+      const expected = ctx.getImageData(0, 0, t.canvas.width, t.canvas.height).data;
+      const rowBytes = t.canvas.width * 4 * t._cellHeight;
+      const rows = new Set();
+      for (let i = 0; i < shown.length; i++) if (shown[i] !== expected[i]) rows.add(Math.floor(i / rowBytes));
+      return [...rows];
+    }''' % action)
+
+
 def test_cursor_blink_between_output_and_its_frame_leaves_no_ghost(module_server, open_terminal):
     # The blink timer paints the cursor row at once; if scrolled output is still waiting for its
     # animation frame, that frame moves the canvas up and the painted cursor with it.
@@ -224,39 +244,10 @@ def test_cursor_blink_between_output_and_its_frame_leaves_no_ghost(module_server
     term.wait_connected()
     term.page.evaluate(CAPTURE_DRIVER)
     local_output(term, ''.join('line %d\r\n' % n for n in range(60)))
-    stale_rows = term.page.evaluate('''async () => {
-      const t = window.term;
-      t.write('\\n\\x1b[10;1H');           // scroll one line, then move the cursor
-      for (const tick of window.intervalCallbacks) tick();
-      await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
-      const ctx = t.canvas.getContext('2d');
-      const shown = ctx.getImageData(0, 0, t.canvas.width, t.canvas.height).data;
-      t._fullRedraw = true;
-      t._renderNow();
-      const expected = ctx.getImageData(0, 0, t.canvas.width, t.canvas.height).data;
-      const rowBytes = t.canvas.width * 4 * t._cellHeight;
-      const rows = new Set();
-      for (let i = 0; i < shown.length; i++) if (shown[i] !== expected[i]) rows.add(Math.floor(i / rowBytes));
-      return [...rows];
-    }''')
-    assert stale_rows == []
+    assert rows_differing_from_a_full_redraw(
+        term, 'for (const tick of window.intervalCallbacks) tick();') == []
 
 
 def test_focus_change_between_output_and_its_frame_leaves_no_ghost(term):
     local_output(term, ''.join('line %d\r\n' % n for n in range(60)))
-    stale_rows = term.page.evaluate('''async () => {
-      const t = window.term;
-      t.write('\\n\\x1b[10;1H');           // scroll one line, then move the cursor
-      t.input.blur();
-      await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
-      const ctx = t.canvas.getContext('2d');
-      const shown = ctx.getImageData(0, 0, t.canvas.width, t.canvas.height).data;
-      t._fullRedraw = true;
-      t._renderNow();
-      const expected = ctx.getImageData(0, 0, t.canvas.width, t.canvas.height).data;
-      const rowBytes = t.canvas.width * 4 * t._cellHeight;
-      const rows = new Set();
-      for (let i = 0; i < shown.length; i++) if (shown[i] !== expected[i]) rows.add(Math.floor(i / rowBytes));
-      return [...rows];
-    }''')
-    assert stale_rows == []
+    assert rows_differing_from_a_full_redraw(term, 't.input.blur();') == []
