@@ -129,10 +129,6 @@ def _configure_logging(level):
         logging.getLogger(noisy).setLevel(quiet)
 
 
-def _run_check():
-    return doctor.run_check()
-
-
 def _available(options):
     """``(have_aiohttp, have_websockets)``; one line per missing package."""
     have = {}
@@ -154,7 +150,7 @@ def main(argv=None):
     parser = build_parser()
     options = parser.parse_args(argv)
     if options.check:
-        return _run_check()
+        return doctor.run_check()
     windows = sys.platform == 'win32'
     for flag, given in (('--use-conpty', options.use_conpty),
                         ('--use-conhost', options.use_conhost),

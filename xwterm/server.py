@@ -49,10 +49,15 @@ class ServerConfig(object):
         self.parent_fd = parent_fd
 
 
-def bind_socket(host, port):
-    """A bound, listening TCP socket for ``host:port`` (port 0: any free port)."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+async def bind_socket(host, port):
+    """A bound, listening TCP socket for ``host:port`` (port 0: any free port).
+
+    The name is resolved through the loop (a worker thread): a host name given to
+    ``--bind`` must not stall a loop that is already serving, e.g. in an embedding program.
+    """
+    infos = await get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -140,7 +145,7 @@ class Server(object):
                                          idle_timeout=self.config.idle_timeout,
                                          websocket_info=self.websocket_info,
                                          bind=self.config.bind)
-                await self.http.start(bind_socket(self.config.bind, self.config.http_port))
+                await self.http.start(await bind_socket(self.config.bind, self.config.http_port))
         except BaseException:
             await self.stop()
             raise
@@ -151,7 +156,7 @@ class Server(object):
         if self.config.ws_fd is not None:
             sock = socket_from_fd(self.config.ws_fd)
         else:
-            sock = bind_socket(self.config.bind, self.config.ws_port)
+            sock = await bind_socket(self.config.bind, self.config.ws_port)
         if self.config.aiohttp_workaround and self.run_http:
             self.ws_child = ChildListener(self.config, sock)
             await self.ws_child.start()
