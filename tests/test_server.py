@@ -14,7 +14,7 @@ import websockets
 from serverutil import (GUARD, ServerProcess, children, rss_kib, run, serving, wait_gone,
                         ws_read_until)
 
-from xwterm.outbuf import DEFAULT_LIMIT
+from xwterm.http import DEFAULT_POLL_PACE
 
 PORTS = ['--http', '0', '--ws', '0', '--command', '/bin/sh', '--log-level', 'WARNING']
 
@@ -110,12 +110,12 @@ def test_polled_session_buffer_is_bounded():
                 assert r.status == 200
             async with http.post(base + '?session=F', data=b'yes 0123456789\n') as r:
                 assert r.status == 200
-            buffer = srv.http._polled['F'].buffer
-            while not buffer.full:
+            client = srv.http._polled[('F', '')].client
+            while client.backlog < DEFAULT_POLL_PACE:
                 await asyncio.sleep(0.05)
             for _ in range(10):
                 await asyncio.sleep(0.05)
-                assert len(buffer) <= DEFAULT_LIMIT + 65536
+                assert client.backlog <= DEFAULT_POLL_PACE + 65536
             async with http.post(base + '?session=F', data=b'\x03echo BACK$((4+4))\n') as r:
                 assert r.status == 200
             text = ''

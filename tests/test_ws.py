@@ -194,36 +194,34 @@ def test_size_in_the_url_is_the_size_the_shell_starts_with():
 
 
 def test_an_unexpected_pump_failure_is_logged(caplog):
-    # A pump that fails with anything but a closed connection ends the connection; the
-    # error must reach the log, not stay inside the job.
-    from xwterm.ws import WebSocketListener
+    # A session pump that fails with anything but a closed connection ends the session;
+    # the error must reach the log and the clients must be told, not left waiting.
+    from xwterm.hub import SharedSession
+    from xwterm.terminal import TerminalSize
 
     class BrokenSession(object):
-        id, pid, command = 'broken', None, ['sh']
+        id, pid, command, exit_status = 'broken', None, ['sh'], None
+        size, closed = TerminalSize(80, 24), False
 
         async def start(self):
             pass
 
-        async def read(self):
+        async def read_raw(self):
             raise RuntimeError('pty read failed: boom')
 
-    class IdleConnection(object):
-        async def recv(self):
-            await asyncio.sleep(3600)
-
-        async def send(self, message):
-            pass
-
-        async def wait_closed(self):
-            await asyncio.sleep(3600)
-
-        async def close(self, code=1000, reason=''):
-            pass
+        async def close(self):
+            self.closed = True
 
     async def scenario():
-        await WebSocketListener(registry=None)._serve(IdleConnection(), BrokenSession())
+        hub = SharedSession(BrokenSession(), resumable=False)
+        client = hub.attach()
+        await hub.start()
+        delivery = await client.next()
+        while delivery.end is None:
+            delivery = await client.next()
+        return delivery.end
 
-    run(scenario())
+    assert run(scenario()) == 'failed'
     assert any(record.levelname == 'ERROR' and 'boom' in record.getMessage()
                for record in caplog.records), caplog.text
 

@@ -7,8 +7,10 @@ but the standard library, so another asyncio program can embed it without the li
 from .exceptions import (
     XwtermError, TerminalError, TerminalStartError, UnsupportedPlatformError,
     SessionError, SessionClosedError, SessionLimitError, InvalidSessionIdError,
-    ProtocolError, PayloadTooLargeError, JobEndedError,
+    ProtocolError, PayloadTooLargeError, JobEndedError, ClientLimitError, ReadOnlyError,
+    AccessDeniedError,
 )
+from .hub import SharedSession, SharedSessions
 from .job import AsyncJob
 from .session import Session, SessionRegistry
 from .terminal import TerminalSize
@@ -19,5 +21,6 @@ __all__ = [
     "__version__", "AsyncJob", "Session", "SessionRegistry", "TerminalSize",
     "XwtermError", "TerminalError", "TerminalStartError", "UnsupportedPlatformError",
     "SessionError", "SessionClosedError", "SessionLimitError", "InvalidSessionIdError",
-    "ProtocolError", "PayloadTooLargeError", "JobEndedError",
+    "ProtocolError", "PayloadTooLargeError", "JobEndedError", "ClientLimitError",
+    "ReadOnlyError", "AccessDeniedError", "SharedSession", "SharedSessions",
 ]

@@ -13,6 +13,7 @@ import sys
 from . import __version__, doctor
 from .compat import run
 from .exceptions import ProtocolError
+from .hub import DEFAULT_DETACH_TIMEOUT
 from .protocol import parse_initial_size
 from .server import Server, ServerConfig
 from .vendored import import_optional
@@ -92,8 +93,14 @@ def build_parser():
     add('--docroot', metavar='DIR', default=None,
         help='directory of the web page (default: web/ of the source tree)')
     add('--idle-timeout', type=_seconds, default=120.0, metavar='SECONDS',
-        help='close HTTP sessions not polled for this long (default: %(default)s; '
-             '0: never)')
+        help='detach an HTTP client that has not polled for this long (default: '
+             '%(default)s; 0: never)')
+    add('--detach-timeout', type=_seconds, default=DEFAULT_DETACH_TIMEOUT, metavar='SECONDS',
+        help='end a session that has had no client for this long (default: %(default)s; '
+             '0: when its last client leaves)')
+    add('--compression', action='store_true',
+        help='offer permessage-deflate on WebSocket (off by default: it costs CPU '
+             'and memory per connection; it pays only on slow links)')
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
     add('--quiet', action='store_true', help='log errors only')
@@ -172,6 +179,7 @@ def main(argv=None):
         aiohttp_workaround=options.aiohttp_workaround, command=command,
         initial_size=options.initial_size, docroot=options.docroot or default_docroot(),
         idle_timeout=options.idle_timeout, log_level=logging.getLevelName(level),
+        detach_timeout=options.detach_timeout, compression=options.compression,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:

@@ -9,7 +9,10 @@ Hierarchy::
     ├── SessionError                  a session's lifecycle
     │   ├── SessionClosedError        input for a session whose shell has ended
     │   ├── SessionLimitError         the registry is full
+    │   ├── ClientLimitError          a shared session has its maximum of clients
+    │   ├── ReadOnlyError             input from a client that may only watch
     │   └── InvalidSessionIdError     a session id that is not acceptable (also a ValueError)
+    ├── AccessDeniedError             credentials (a login or session token) missing or wrong
     ├── ProtocolError                 a client message that cannot be understood (also a ValueError)
     │   └── PayloadTooLargeError      a message or body above its documented limit
     └── JobEndedError                 a task added to an AsyncJob that has already ended
@@ -44,8 +47,20 @@ class SessionLimitError(SessionError):
     """No new session can be created: the registry holds its maximum."""
 
 
+class ClientLimitError(SessionError):
+    """No more clients may attach to this session: it has its maximum."""
+
+
+class ReadOnlyError(SessionError):
+    """A read-only client tried to type or resize."""
+
+
 class InvalidSessionIdError(SessionError, ValueError):
     """A session id is empty, too long or has characters outside [A-Za-z0-9_.-]."""
+
+
+class AccessDeniedError(XwtermError):
+    """The request carries no credentials, or wrong ones."""
 
 
 class ProtocolError(XwtermError, ValueError):

@@ -16,7 +16,6 @@ The session is ``session=``, else the ``session_id`` cookie, else a new one
 (whose id is then set as the cookie).
 """
 
-import asyncio
 import collections
 import logging
 import socket
@@ -24,10 +23,11 @@ import socket
 from aiohttp import web
 
 from . import __version__, aiohttp6978, docroot, protocol
-from .compat import create_task, get_running_loop
-from .exceptions import (InvalidSessionIdError, ProtocolError, SessionClosedError,
-                         SessionError, SessionLimitError, TerminalError)
-from .outbuf import DEFAULT_LIMIT, SUPERSEDED, OutputBuffer
+from .compat import get_running_loop
+from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError, ProtocolError,
+                         ReadOnlyError, SessionClosedError, SessionError, SessionLimitError,
+                         TerminalError)
+from .hub import READ, SUPERSEDED
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,12 @@ MAX_FILE = 32 * 1024 * 1024
 #: Ended sessions remembered so that the next request for one reports the end (at most).
 MAX_ENDED = 1024
 
-#: Default seconds without a request after which an HTTP session is closed.
+#: Default seconds without a request after which a polled client is detached (and a
+#: session of the original protocol, which nobody can reattach to, ends).
 DEFAULT_IDLE_TIMEOUT = 120.0
+
+#: Backlog (bytes) below which a polled client lets its session read more output.
+DEFAULT_POLL_PACE = 256 * 1024
 
 COOKIE = 'session_id'
 
@@ -67,45 +71,76 @@ def _set_nodelay(request):
             pass
 
 
-class PolledSession(object):
-    """The HTTP side of one session: its output buffer, reader task and clock."""
+class PolledClient(object):
+    """The HTTP side of one client of a shared session: its framing and its clock.
 
-    __slots__ = ('session', 'buffer', 'reader', 'started', 'last_seen', 'active')
+    ``client_id`` is the page's ``client=`` (one per tab), or '' for the original
+    protocol, where the session id alone names the session's one polled client.
+    """
 
-    def __init__(self, session, buffer_limit, now):
-        self.session = session
-        self.buffer = OutputBuffer(buffer_limit)
-        self.reader = None
-        self.started = get_running_loop().create_future()
+    __slots__ = ('hub', 'client', 'client_id', 'framing', 'last_seen', 'active', 'introduced')
+
+    def __init__(self, hub, client, client_id, now):
+        self.hub = hub
+        self.client = client
+        self.client_id = client_id
+        self.framing = protocol.JsonOutput()
         self.last_seen = now
         self.active = 0
+        self.introduced = False
+
+    @property
+    def key(self):
+        return (self.hub.id, self.client_id)
+
+    def answer(self, delivery):
+        """The JSON text of a poll answer for ``delivery``.
+
+        The original protocol gets exactly ``{"text"}`` (plus ``"exit"`` at the end);
+        our page (``client=``) also learns the tokens once, size changes and the end reason.
+        """
+        frame = {'text': self.framing.text(delivery)}
+        if delivery.end is not None:
+            frame['exit'] = self.hub.session.exit_status
+        if self.client_id:
+            if not self.introduced:
+                self.introduced = True
+                frame.update(protocol.attach_fields(
+                    self.hub.id, self.hub.size, self.hub.token, self.hub.readonly_token,
+                    self.client.readonly))
+            if delivery.size is not None:
+                frame['size'] = protocol.format_size(delivery.size)
+            if delivery.end is not None:
+                frame['end'] = delivery.end
+        return protocol.json_dumps(frame)
 
 
 class HttpListener(object):
-    """The aiohttp application over a shared ``SessionRegistry``.
+    """The aiohttp application over shared sessions (``hub.SharedSessions``).
 
     ``bind`` is the listening address, for the DNS-rebinding check of
-    ``protocol.host_allowed``.  ``websocket_info()`` returns ``{"port": N, "path": "/"}`` or ``None``
-    for ``/?config``.  ``idle_timeout`` seconds (0: never) without a
-    request close a polled session; one timer, set for the earliest expiry,
-    does that (no periodic tick).
+    ``protocol.host_allowed``.  ``websocket_info()`` returns ``{"port": N, "path": "/"}``
+    or ``None`` for ``/?config``.  A polled client without a request for
+    ``idle_timeout`` seconds (0: never) is detached; one timer, set for the earliest
+    expiry, does that (no periodic tick).
     """
 
-    def __init__(self, registry, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
-                 websocket_info=None, buffer_limit=DEFAULT_LIMIT, bind=None):
-        self.registry = registry
+    def __init__(self, sessions, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
+                 websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None):
+        self.sessions = sessions
+        self.registry = sessions.registry
         self.bind = bind
         self.docroot = docroot_dir
         self.idle_timeout = idle_timeout
         self.websocket_info = websocket_info or (lambda: None)
-        self.buffer_limit = buffer_limit
+        self.pace_limit = pace_limit
         self._polled = {}
         self._ended = collections.OrderedDict()
-        self._closing = set()
         self._reaper = None
         self._reaper_at = None
         self._runner = None
         self._socket = None
+        sessions.end_callbacks.append(self._session_ended)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -127,23 +162,17 @@ class HttpListener(object):
         await web.SockSite(self._runner, sock).start()
 
     async def stop(self):
-        """Stop listening, answer waiting polls, end every polled session."""
+        """Stop listening and answer waiting polls (the server ends the sessions)."""
         if self._reaper is not None:
             self._reaper.cancel()
             self._reaper = None
-        # End the sessions before the runner's cleanup, which waits for every request in
-        # flight: that answers waiting polls and releases POSTs blocked on a full input
-        # queue (the shell is hung up); sessions created meanwhile are ended after it.
-        for session_id in list(self._polled):
-            self._end(session_id)
+        for polled in list(self._polled.values()):
+            self._drop(polled)
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
-        for session_id in list(self._polled):
-            self._end(session_id)
-        while self._closing:
-            done, _ = await asyncio.wait(list(self._closing))
-            self._closing.difference_update(done)
+        for polled in list(self._polled.values()):
+            self._drop(polled)
 
     # -- dispatch ----------------------------------------------------------
 
@@ -171,8 +200,10 @@ class HttpListener(object):
             return await self._poll(request, query)
         except (ProtocolError, InvalidSessionIdError) as error:
             return _error(protocol.http_status(error), str(error))
-        except SessionLimitError as error:
+        except (SessionLimitError, ClientLimitError) as error:
             return _error(503, str(error))
+        except (ReadOnlyError, AccessDeniedError) as error:
+            return _error(403, str(error))
         except SessionError as error:
             return _error(409, str(error))
         except TerminalError as error:
@@ -197,108 +228,100 @@ class HttpListener(object):
             'X-Content-Type-Options': 'nosniff'})
 
     def _sessions(self):
+        polled_ids = set(key[0] for key in self._polled)
         listed = []
         for session in self.registry.sessions():
             info = session.info()
-            info['http'] = session.id in self._polled
+            info['http'] = session.id in polled_ids
+            hub = self.sessions.get(session.id)
+            info['clients'] = len(hub.clients) if hub is not None else 0
             listed.append(info)
         return _json_response(protocol.json_dumps({'sessions': listed}))
 
     async def _kill(self, session_id):
-        session = self.registry.get(session_id)
-        if session is None and session_id not in self._polled:
+        if not await self.sessions.kill(session_id):
             return _error(404, 'no session %s' % session_id)
-        if session_id in self._polled:
-            await self._end(session_id)
-        else:
-            await session.close()
         return _json_response(protocol.json_dumps({'killed': session_id}))
 
-    # -- polled sessions ---------------------------------------------------
+    # -- polled clients ----------------------------------------------------
 
     @staticmethod
-    def _requested_id(request, query):
-        """``session=``, else a well-formed ``session_id`` cookie, else None."""
-        if query.session_id is not None:
-            return query.session_id
-        cookie = request.cookies.get(COOKIE)
-        if cookie is not None and protocol.SESSION_ID_PATTERN.match(cookie):
-            return cookie
-        return None
+    def _requested(request, query):
+        """The attach request: ``session=``, else a well-formed ``session_id`` cookie."""
+        attach = protocol.parse_attach(request.query)
+        if attach.session_id is None:
+            cookie = request.cookies.get(COOKIE)
+            if cookie is not None and protocol.SESSION_ID_PATTERN.match(cookie):
+                attach.session_id = cookie
+        attach.size = query.size
+        return attach
 
-    def _take_ended(self, request, query):
-        """The Session that was ended (killed, idled out) under the requested id, once.
-
-        The next request for that id learns the shell is gone instead of silently getting a
-        new one; the request after it starts a new session, so a page that keeps its id can
-        still start over.
-        """
-        session_id = self._requested_id(request, query)
-        if session_id is None or session_id in self._polled:
-            return None
-        return self._ended.pop(session_id, None)
-
-    async def _session_for(self, request, query):
-        """``(PolledSession, cookie to set or None)``, creating it if needed."""
-        session_id = self._requested_id(request, query)
-        polled = self._polled.get(session_id) if session_id is not None else None
-        new_cookie = None
-        if polled is None:
-            if session_id is not None and session_id in self.registry:
-                raise SessionError('session %s is served by the WebSocket listener'
-                                   % session_id)
-            kwargs = {'size': query.size} if query.size is not None else {}
-            session = self.registry.create(session_id, **kwargs)
-            polled = PolledSession(session, self.buffer_limit, get_running_loop().time())
-            self._polled[session.id] = polled
-            polled.reader = create_task(self._read(polled), name='http-reader')
-            self._schedule_reaper()
-            new_cookie = session.id
-            log.info('HTTP session %s created', session.id)
-        elif query.size is not None:
-            polled.session.resize(query.size)
-        await polled.started
+    async def _polled_for(self, request, query):
+        """``(PolledClient, cookie to set or None)``, or ``(ended Session, None)`` once
+        for a session of the original protocol that ended since its last request."""
+        attach = self._requested(request, query)
+        client_id = attach.client_id or ''
+        if attach.session_id is not None:
+            polled = self._polled.get((attach.session_id, client_id))
+            if polled is None:
+                polled = self._ended.get((attach.session_id, client_id))
+            if polled is not None:
+                if attach.token is not None or client_id:
+                    self._check_token(polled.hub, attach.token)
+                if attach.size is not None and not polled.hub.finished:
+                    polled.client.resize(attach.size)
+                return polled, None
+        loop = get_running_loop()
+        if attach.session_id is not None and (attach.token is not None or client_id):
+            hub = self.sessions.get(attach.session_id)
+            if hub is None:
+                ended = self.sessions.ended(attach.session_id)
+                raise SessionClosedError('session ended: %s' % ended if ended
+                                         else 'no such session')
+            access = self._check_token(hub, attach.token)
+            client = hub.attach(readonly=access == READ, pace_limit=self.pace_limit,
+                                label='HTTP client %s' % (request.remote,))
+            log.info('session %s: HTTP client %s attached', hub.id, request.remote)
+            new_cookie = None
+        else:
+            if attach.session_id is not None and attach.session_id in self.registry:
+                raise SessionError('session %s needs its token' % attach.session_id)
+            hub = await self.sessions.create(attach.session_id, size=attach.size,
+                                             resumable=bool(client_id))
+            client = hub.attach(pace_limit=self.pace_limit,
+                                label='HTTP client %s' % (request.remote,))
+            new_cookie = None if client_id else hub.id
+        polled = PolledClient(hub, client, client_id, loop.time())
+        self._polled[polled.key] = polled
+        self._schedule_reaper()
+        if attach.size is not None:
+            client.resize(attach.size)
         return polled, new_cookie
 
-    async def _read(self, polled):
-        """Reader task: pty -> buffer; waits (pty unread) while the buffer is full."""
-        session = polled.session
-        try:
-            await session.start()
-        except asyncio.CancelledError:
-            polled.started.cancel()
-            raise
-        except Exception as error:
-            polled.started.set_exception(error)
-            self._end(session.id)
-            return
-        polled.started.set_result(None)
-        status = None
-        try:
-            while True:
-                text = await session.read()
-                if not text:
-                    break
-                await polled.buffer.put(text)
-            status = await session.wait()
-        finally:
-            polled.buffer.finish(status)
+    @staticmethod
+    def _check_token(hub, token):
+        access = hub.access(token)
+        if access is None:
+            log.warning('HTTP: wrong or missing token for session %s', hub.id)
+            raise AccessDeniedError('wrong or missing session token')
+        return access
 
     async def _poll(self, request, query):
-        ended = self._take_ended(request, query)
-        if ended is not None:
-            return _json_response(protocol.frame_output('', ended.exit_status, exited=True))
-        polled, new_cookie = await self._session_for(request, query)
+        polled, new_cookie = await self._polled_for(request, query)
         polled.active += 1
         try:
             if query.wait:
-                result = await polled.buffer.wait(query.wait)
+                result = await polled.client.wait(query.wait)
                 if result == SUPERSEDED:
                     return self._answer(protocol.frame_output(''), new_cookie)
-            text = polled.buffer.take()
-            return self._answer(protocol.frame_output(
-                text, polled.buffer.exit_status, exited=polled.buffer.finished),
-                new_cookie)
+            delivery = polled.client.take()
+            if polled.key not in self._polled and delivery.end is None:
+                delivery.end = polled.hub.end_reason or 'ended'
+            if delivery.end is not None and not delivery.end.startswith('exit'):
+                # An exit keeps being reported (the page may poll again); any other end
+                # is reported once, and the next request may start over under the same id.
+                self._forget(polled)
+            return self._answer(polled.answer(delivery), new_cookie)
         finally:
             polled.active -= 1
             polled.last_seen = get_running_loop().time()
@@ -315,18 +338,18 @@ class HttpListener(object):
         except web.HTTPRequestEntityTooLarge:
             return _error(413, 'request body larger than %d bytes' % MAX_BODY)
         message = protocol.parse_post_body(body, request.headers.get('Content-Type'))
-        ended = self._take_ended(request, query)
-        if ended is not None:
-            return _error(409, 'session %s has ended' % ended.id)
-        polled, new_cookie = await self._session_for(request, query)
+        polled, new_cookie = await self._polled_for(request, query)
         polled.active += 1
         try:
+            if polled.hub.finished:
+                raise SessionClosedError('session %s has ended' % polled.hub.id)
             if message.size is not None:
-                polled.session.resize(message.size)
+                polled.client.resize(message.size)
             if message.text:
-                await polled.session.write(message.text)
+                await polled.client.write(message.text)
         except SessionClosedError:
-            return _error(409, 'the shell of session %s has exited' % polled.session.id)
+            self._forget(polled)
+            return _error(409, 'the shell of session %s has exited' % polled.hub.id)
         finally:
             polled.active -= 1
             polled.last_seen = get_running_loop().time()
@@ -340,32 +363,28 @@ class HttpListener(object):
                                  % (COOKIE, new_cookie))
         return response
 
-    def _end(self, session_id):
-        """Forget a polled session and close it; returns the closing task."""
-        polled = self._polled.pop(session_id, None)
-        if polled is None:
-            return None
-        if polled.reader is not None:
-            polled.reader.cancel()
-        polled.buffer.finish(polled.session.exit_status)
-        self._ended[session_id] = polled.session
+    def _session_ended(self, hub):
+        """Keep the polled clients of an ended session (within ``MAX_ENDED``) until their
+        next request has been told the end."""
+        for key, polled in list(self._polled.items()):
+            if polled.hub is hub:
+                del self._polled[key]
+                self._ended[key] = polled
         while len(self._ended) > MAX_ENDED:
             self._ended.popitem(last=False)
-        task = create_task(self._close(polled), name='http-close')
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-        return task
 
-    async def _close(self, polled):
-        reader = polled.reader
-        if reader is not None:
-            await asyncio.wait([reader])
-            if not reader.cancelled() and reader.exception() is not None:
-                log.error('session %s: output reader failed: %r',
-                          polled.session.id, reader.exception())
-        await polled.session.close()
-        log.info('HTTP session %s closed (exit %s)', polled.session.id,
-                 polled.session.exit_status)
+    def _forget(self, polled):
+        self._polled.pop(polled.key, None)
+        self._ended.pop(polled.key, None)
+        polled.client.detach()
+
+    def _drop(self, polled):
+        """Detach a polled client that went quiet (its session ends or detaches)."""
+        self._forget(polled)
+        if not polled.hub.resumable:
+            self._ended[polled.key] = polled
+            while len(self._ended) > MAX_ENDED:
+                self._ended.popitem(last=False)
 
     # -- idle reaper -------------------------------------------------------
 
@@ -392,11 +411,11 @@ class HttpListener(object):
     def _reap(self):
         self._reaper = None
         now = get_running_loop().time()
-        for session_id, polled in list(self._polled.items()):
+        for polled in list(self._polled.values()):
             if not polled.active and now - polled.last_seen >= self.idle_timeout:
-                log.info('HTTP session %s idle for %.0f s: closing',
-                         session_id, now - polled.last_seen)
-                self._end(session_id)
+                log.info('session %s: HTTP client idle for %.0f s: detaching it',
+                         polled.hub.id, now - polled.last_seen)
+                self._drop(polled)
         self._schedule_reaper()
 
 

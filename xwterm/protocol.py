@@ -11,8 +11,13 @@ WebSocket client -> server (text frames):
     anything else                    raw input, the frame as typed
 Server -> client: ``{"text": "..."}``; on shell exit the socket closes with
 code 1000 and reason ``exit STATUS`` (see :func:`close_reason`).
+
+With the ``xwterm.binary`` subprotocol (our page), output travels as binary
+frames of raw terminal bytes and text frames carry JSON control objects (see
+:class:`BinaryOutput`); client binary frames are raw input.
 """
 
+import codecs
 import ipaddress
 import json
 import re
@@ -28,6 +33,14 @@ MAX_WAIT = 60.0
 
 #: WebSocket close code for a normal end (the shell exited).
 CLOSE_NORMAL = 1000
+#: Close codes for refusals: a wrong token, a full session, an unknown or ended session.
+CLOSE_POLICY = 1008
+CLOSE_INTERNAL = 1011
+CLOSE_TRY_AGAIN = 1013
+CLOSE_NO_SESSION = 4404
+
+#: The WebSocket subprotocol of the binary framing.
+BINARY_SUBPROTOCOL = 'xwterm.binary'
 
 _SIZE_RE = re.compile(r'^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$')
 _CLOSE_REASON_RE = re.compile(r'^exit (-?\d+)$')
@@ -337,3 +350,99 @@ def host_allowed(host, bind):
 def request_allowed(origin, host, bind):
     """Both browser checks: same-host ``Origin`` and no DNS rebinding."""
     return origin_allowed(origin, host) and host_allowed(host, bind)
+
+
+class JsonOutput(object):
+    """Output framing of the original protocol: ``{"text": ...}`` text frames.
+
+    Each client decodes on its own (a client that skipped ahead restarts mid-stream),
+    incrementally, so a character split across chunks arrives whole.
+    """
+
+    binary = False
+
+    def __init__(self):
+        self._decoder = codecs.getincrementaldecoder('utf-8')(errors='replace')
+
+    def text(self, delivery):
+        """The output of one ``hub.Delivery`` as text."""
+        if delivery.replayed:
+            self._decoder.reset()
+        return self._decoder.decode(delivery.data, delivery.end is not None)
+
+    def frames(self, delivery):
+        """The messages for one ``hub.Delivery``."""
+        text = self.text(delivery)
+        return [frame_output(text)] if text else []
+
+
+class BinaryOutput(object):
+    """Output framing of ``xwterm.binary``: raw bytes as binary frames, JSON control
+    objects as text frames -- ``{"size": "LINESxCOLUMNS"}`` when the session size
+    changes, ``{"live": true}`` after the screen snapshot that follows attaching,
+    ``{"end": REASON}`` just before the close."""
+
+    binary = True
+
+    @staticmethod
+    def frames(delivery):
+        messages = []
+        if delivery.size is not None:
+            messages.append(json_dumps({'size': format_size(delivery.size)}))
+        if delivery.data:
+            messages.append(delivery.data)
+        if delivery.replayed:
+            messages.append('{"live": true}')
+        if delivery.end is not None:
+            messages.append(json_dumps({'end': delivery.end}))
+        return messages
+
+
+def attach_fields(session_id, size, token, readonly_token, readonly):
+    """Who a client is attached to and the tokens to come back with (a read-only
+    client gets only its own)."""
+    return {'session': session_id, 'size': format_size(size), 'readonly': readonly,
+            'token': None if readonly else token, 'readonly_token': readonly_token}
+
+
+def attach_info(session_id, size, token, readonly_token, readonly):
+    """The first control message of a ``xwterm.binary`` connection."""
+    return json_dumps(attach_fields(session_id, size, token, readonly_token, readonly))
+
+
+class AttachRequest(object):
+    """Which session a client asks for: ``session`` + ``token`` to attach to an existing
+    one (both or neither), ``size`` for a new one, ``client`` (HTTP) to tell tabs apart."""
+
+    __slots__ = ('session_id', 'token', 'size', 'client_id')
+
+    def __init__(self, session_id=None, token=None, size=None, client_id=None):
+        self.session_id = session_id
+        self.token = token
+        self.size = size
+        self.client_id = client_id
+
+
+_TOKEN_RE = re.compile(r'\A[A-Za-z0-9_-]{1,128}\Z')
+
+
+def parse_attach(query):
+    """A mapping of query parameters (first values) -> ``AttachRequest``."""
+    session_id = query.get('session')
+    if session_id is not None:
+        check_session_id(session_id)
+    token = query.get('token')
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ProtocolError('token must be 1 to 128 characters of A-Z a-z 0-9 _ -')
+    client_id = query.get('client')
+    if client_id is not None:
+        check_session_id(client_id)
+    size = parse_size(query['size']) if query.get('size') is not None else None
+    return AttachRequest(session_id, token, size, client_id)
+
+
+def ws_query(path):
+    """The query parameters of a WebSocket request path, first values only."""
+    query = urllib.parse.urlsplit(path or '/').query
+    return dict((key, values[0]) for key, values in
+                urllib.parse.parse_qs(query, keep_blank_values=True).items())

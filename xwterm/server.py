@@ -16,6 +16,7 @@ import socket
 import sys
 
 from .compat import create_task, get_running_loop
+from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions
 from .session import DEFAULT_SIZE, Session, SessionRegistry
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class ServerConfig(object):
     def __init__(self, bind='127.0.0.1', http_port=8000, ws_port=8001, http=True,
                  websocket=True, aiohttp_workaround=False, command=None,
                  initial_size=DEFAULT_SIZE, docroot=None, idle_timeout=120.0,
-                 log_level='INFO', ws_fd=None, parent_fd=None):
+                 log_level='INFO', ws_fd=None, parent_fd=None,
+                 detach_timeout=DEFAULT_DETACH_TIMEOUT, compression=False):
         self.bind = bind
         self.http_port = http_port
         self.ws_port = ws_port
@@ -47,6 +49,8 @@ class ServerConfig(object):
         self.log_level = log_level
         self.ws_fd = ws_fd
         self.parent_fd = parent_fd
+        self.detach_timeout = detach_timeout
+        self.compression = compression
 
 
 async def bind_socket(host, port):
@@ -95,6 +99,7 @@ class Server(object):
         self.run_http = config.http and have_aiohttp
         self.run_ws = config.websocket and have_websockets
         self.registry = SessionRegistry(factory=self._make_session)
+        self.sessions = SharedSessions(self.registry, detach_timeout=config.detach_timeout)
         self.http = None
         self.ws = None
         self.ws_child = None
@@ -141,7 +146,7 @@ class Server(object):
                 if not os.path.isdir(self.config.docroot or ''):
                     log.warning('document root %r is not a directory: no page will be '
                                 'served (use --docroot DIR)', self.config.docroot)
-                self.http = HttpListener(self.registry, self.config.docroot,
+                self.http = HttpListener(self.sessions, self.config.docroot,
                                          idle_timeout=self.config.idle_timeout,
                                          websocket_info=self.websocket_info,
                                          bind=self.config.bind)
@@ -162,7 +167,8 @@ class Server(object):
             await self.ws_child.start()
         else:
             from .ws import WebSocketListener
-            self.ws = WebSocketListener(self.registry, bind=self.config.bind)
+            self.ws = WebSocketListener(self.sessions, bind=self.config.bind,
+                                        compression=self.config.compression)
             await self.ws.start(sock)
 
     def _parent_gone(self):
@@ -175,14 +181,20 @@ class Server(object):
             self._stop_event.set()
 
     async def stop(self):
-        """Stop listening, end every session, reap every shell."""
+        """Stop listening, end every session, reap every shell.
+
+        The sessions end while the listeners close their connections, so nothing a
+        listener waits for (a poll, a POST blocked on a full input queue) outlives them.
+        """
         listeners = [item for item in (self.http, self.ws, self.ws_child) if item is not None]
         self.http = self.ws = self.ws_child = None
-        results = await asyncio.gather(*(item.stop() for item in listeners),
+        results = await asyncio.gather(self.sessions.close_all(),
+                                       *(item.stop() for item in listeners),
                                        return_exceptions=True)
         for result in results:
             if isinstance(result, Exception):
                 log.error('stopping a listener failed: %r', result)
+        await self.sessions.close_all()
         await self.registry.close_all()
 
     async def run(self, ready=None):
@@ -262,6 +274,7 @@ class ChildListener(object):
                 '--initial-size', '%dx%d' % (config.initial_size.columns,
                                              config.initial_size.lines),
                 '--idle-timeout', repr(config.idle_timeout),
+                '--detach-timeout', repr(config.detach_timeout),
                 '--log-level', config.log_level]
         if config.command:
             argv.append('--')

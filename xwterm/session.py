@@ -113,6 +113,20 @@ class Session(object):
                 return text
         return ""
 
+    async def read_raw(self):
+        """Next piece of output as the shell wrote it (bytes); b'' once output has ended.
+
+        For consumers that forward bytes (the shared-session pump); do not mix with read().
+        """
+        if not self._started:
+            raise SessionClosedError("session %s was never started" % self.id)
+        if self._output_done:
+            return b""
+        data = await self._terminal.read()
+        if not data:
+            self._output_done = True
+        return data
+
     def resize(self, size):
         """Set the terminal size (a TerminalSize or (columns, lines)); ValueError if absurd."""
         self._terminal.resize(size)

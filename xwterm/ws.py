@@ -1,26 +1,16 @@
-"""The WebSocket listener: one new session per connection, on any path.
+"""The WebSocket listener (the ``websockets`` package): a thin adapter over ``pump``.
 
-Two pumps per connection, run as one AsyncJob:
-
-* output: ``session.read()`` -> ``{"text": ...}`` frame, and the next read
-  only after the send has been accepted by the transport.  A client that
-  stops reading therefore stops the shell (it blocks writing to its pty),
-  and the server holds at most one chunk (64 KiB) plus the transport's
-  write buffer (``WRITE_LIMIT``) per connection.
-* input: frames -> ``session.write`` / ``session.resize``.  Writes wait
-  when the shell's input is full, and while they wait no frame is read:
-  backpressure reaches the client through TCP.
-
-When the shell exits the remaining output is sent and the socket closes
-with 1000 and ``exit STATUS`` as the reason.  When the client goes away the
-session is closed and its shell reaped.
+A connection gets a new session, or attaches to a running one with
+``?session=ID&token=TOKEN`` (on any path; ``size=LINESxCOLUMNS`` sizes a new
+session).  Clients that offer the ``xwterm.binary`` subprotocol get the binary
+framing (``protocol.BinaryOutput``); everyone else the original JSON framing.
+What happens on the connection is ``pump.serve``'s job.
 """
 
 import logging
 
-from . import protocol, wscompat
-from .exceptions import ProtocolError, SessionClosedError, SessionLimitError, TerminalError
-from .job import AsyncJob
+from . import protocol, pump, wscompat
+from .exceptions import ProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +24,49 @@ MAX_QUEUE = 2
 #: Bytes of outgoing frames buffered before ``send`` waits.
 WRITE_LIMIT = 64 * 1024
 
-CLOSE_POLICY = 1008
-CLOSE_INTERNAL = 1011
-CLOSE_TRY_AGAIN = 1013
+#: Seconds a closing handshake may take before the connection is cut.
+CLOSE_TIMEOUT = 2.0
+
+
+class WebsocketsChannel(pump.Channel):
+    """A ``websockets`` connection as a ``pump.Channel``."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self._closed_error = wscompat.connection_closed_error()
+
+    async def receive(self):
+        try:
+            return await self.connection.recv()
+        except self._closed_error:
+            return None
+
+    async def send(self, message):
+        try:
+            await self.connection.send(message)
+        except self._closed_error:
+            raise pump.ChannelClosed()
+
+    async def close(self, code, reason):
+        await wscompat.close(self.connection, code, reason, CLOSE_TIMEOUT)
+
+    async def wait_closed(self):
+        await self.connection.wait_closed()
 
 
 class WebSocketListener(object):
-    """Serves sessions of ``registry`` to WebSocket clients.
+    """Serves the shared ``sessions`` (``hub.SharedSessions``) to WebSocket clients.
 
     ``bind`` is the listening address, for the DNS-rebinding check.
     """
 
-    def __init__(self, registry, bind=None):
-        self.registry = registry
+    def __init__(self, sessions, bind=None, compression=False):
+        self.sessions = sessions
         self.bind = bind
+        self.compression = compression
         self._server = None
         self._socket = None
+        self._channels = set()
 
     @property
     def port(self):
@@ -60,87 +77,61 @@ class WebSocketListener(object):
         self._socket = sock
         self._server = await wscompat.serve(
             self._handle, sock, max_size=MAX_MESSAGE, max_queue=MAX_QUEUE,
-            write_limit=WRITE_LIMIT)
+            write_limit=WRITE_LIMIT, subprotocols=[protocol.BINARY_SUBPROTOCOL],
+            compression=self.compression)
         log.debug('WebSocket listener on port %s (websockets %s implementation)',
                   self.port, wscompat.implementation())
 
     async def stop(self):
-        """Stop listening and wait for every connection handler to finish."""
+        """Stop listening; close every connection within ``CLOSE_TIMEOUT`` (then cut it)."""
         if self._server is not None:
             server, self._server = self._server, None
-            await wscompat.close_server(server)
+            await wscompat.close_server(server, list(self._channels), CLOSE_TIMEOUT)
 
     async def _handle(self, connection):
         wscompat.tune_socket(connection)
+        channel = WebsocketsChannel(connection)
+        self._channels.add(connection)
+        try:
+            await self._serve(connection, channel)
+        finally:
+            self._channels.discard(connection)
+
+    async def _serve(self, connection, channel):
         headers = wscompat.request_headers(connection)
+        peer = wscompat.peer(connection)
         if not protocol.request_allowed(headers.get('Origin'), headers.get('Host'),
                                         self.bind):
-            log.warning('WebSocket refused: origin %r, host %r',
-                        headers.get('Origin'), headers.get('Host'))
-            await connection.close(CLOSE_POLICY, 'origin or host not allowed')
+            log.warning('WebSocket from %s refused: origin %r, host %r',
+                        peer, headers.get('Origin'), headers.get('Host'))
+            await channel.close(protocol.CLOSE_POLICY, 'origin or host not allowed')
             return
+        query = protocol.ws_query(wscompat.request_path(connection))
         try:
-            size = protocol.ws_initial_size(wscompat.request_path(connection))
+            request = protocol.parse_attach(query)
         except ProtocolError as error:
-            log.warning('WebSocket: ignoring the size in the URL: %s', error)
-            size = None
-        try:
-            session = self.registry.create(size=size)
-        except SessionLimitError as error:
-            await connection.close(CLOSE_TRY_AGAIN, str(error)[:120])
-            return
-        try:
-            await self._serve(connection, session)
-        finally:
-            await session.close()
-            log.info('WebSocket session %s ended (exit %s)',
-                     session.id, session.exit_status)
-
-    async def _serve(self, connection, session):
-        try:
-            await session.start()
-        except TerminalError as error:
-            log.error('cannot start %s: %s', session.command, error)
-            await connection.close(CLOSE_INTERNAL, 'cannot start the shell')
-            return
-        log.info('WebSocket session %s: pid %s', session.id, session.pid)
-        job = AsyncJob(name='ws:%s' % session.id)
-        job.add(self._output(connection, session), name='output')
-        job.add(self._input(connection, session), name='input')
-        # The input pump may be blocked in a write the shell never drains and so never
-        # see the close (the server's own at shutdown, or the client's): end on it too.
-        job.add(connection.wait_closed(), name='closed')
-        try:
-            await job.wait()
-        finally:
-            await job.close()
-        error = job.exception()
-        if error is not None and not isinstance(error, wscompat.connection_closed_error()):
-            log.error('WebSocket session %s: %r', session.id, error, exc_info=error)
-
-    async def _output(self, connection, session):
-        """Shell -> client, one chunk in flight at a time; then the close."""
-        while True:
-            text = await session.read()
-            if not text:
-                break
-            await connection.send(protocol.frame_output(text))
-        status = await session.wait()
-        await connection.close(protocol.CLOSE_NORMAL, protocol.close_reason(status))
-
-    async def _input(self, connection, session):
-        """Client -> shell until the client goes away."""
-        closed = wscompat.connection_closed_error()
-        while True:
-            try:
-                message = await connection.recv()
-            except closed:
+            if 'size' not in query:
+                log.warning('WebSocket from %s refused: %s', peer, error)
+                await channel.close(protocol.CLOSE_POLICY, str(error)[:120])
                 return
-            parsed = protocol.parse_ws_message(message)
+            log.warning('WebSocket from %s: ignoring the size in the URL: %s', peer, error)
+            query.pop('size')
+            request = protocol.parse_attach(query)
+        binary = connection.subprotocol == protocol.BINARY_SUBPROTOCOL
+        try:
+            hub, client = await pump.open_client(
+                self.sessions, request, binary, 'WebSocket client %s' % (peer,))
+        except pump.Refusal as refusal:
+            await channel.close(refusal.code, refusal.reason)
+            return
+        if binary:
+            framing = protocol.BinaryOutput()
             try:
-                if parsed.size is not None:
-                    session.resize(parsed.size)
-                if parsed.text:
-                    await session.write(parsed.text)
-            except SessionClosedError:
-                log.debug('input for session %s after its shell ended', session.id)
+                await channel.send(protocol.attach_info(
+                    hub.id, hub.size, hub.token, hub.readonly_token, client.readonly))
+            except pump.ChannelClosed:
+                client.detach()
+                return
+        else:
+            framing = protocol.JsonOutput()
+        await pump.serve(channel, client, framing)

@@ -8,6 +8,7 @@ original one, which older releases only have (``websockets.legacy`` since
 exists and the legacy one otherwise.
 """
 
+import asyncio
 import socket
 
 
@@ -32,20 +33,31 @@ def implementation():
     return 'asyncio' if _new_serve() is not None else 'legacy'
 
 
-async def serve(handler, sock, max_size, max_queue, write_limit):
+async def serve(handler, sock, max_size, max_queue, write_limit, subprotocols=None,
+                compression=False):
     """Start serving ``handler(connection)`` on the listening socket ``sock``.
 
     Keepalive pings are off: a client that is slow to read would miss its
     pongs and be dropped, and a slow client must never be disconnected for
     being slow (TCP keepalive on each connection finds dead peers instead).
-    Compression is off: it costs a zlib context (hundreds of KiB) per
-    connection and the loopback/LAN use case gains nothing from it.
+    Compression (permessage-deflate) is off unless asked for: it costs a zlib
+    context (hundreds of KiB) per connection and loopback/LAN use gains nothing.
     """
     options = dict(sock=sock, max_size=max_size, max_queue=max_queue,
                    write_limit=write_limit, ping_interval=None,
-                   ping_timeout=None, compression=None)
+                   ping_timeout=None, compression='deflate' if compression else None,
+                   subprotocols=subprotocols)
     new_serve = _new_serve()
     if new_serve is not None:
+        offered = set(subprotocols or ())
+
+        def select_subprotocol(connection, client_subprotocols):
+            # The default refuses clients that offer none; ours are optional.
+            for name in client_subprotocols:
+                if name in offered:
+                    return name
+            return None
+        options['select_subprotocol'] = select_subprotocol
         return await new_serve(handler, **options)
 
     async def legacy_handler(ws, path=None):
@@ -89,7 +101,40 @@ def connection_closed_error():
     return ConnectionClosed
 
 
-async def close_server(server):
-    """Stop listening, close open connections (1001) and wait for handlers."""
+def peer(connection):
+    """``host:port`` of the client, for logs."""
+    address = getattr(connection, 'remote_address', None)
+    if not address:
+        return '?'
+    return '%s:%s' % (address[0], address[1])
+
+
+def abort(connection):
+    """Cut the connection now: no closing handshake, nothing more is sent."""
+    transport = getattr(connection, 'transport', None)
+    if transport is not None:
+        transport.abort()
+
+
+async def close(connection, code, reason, timeout):
+    """Close with ``code``/``reason``; a peer that does not take the close frame
+    (it stopped reading) within ``timeout`` seconds is cut off."""
+    try:
+        await asyncio.wait_for(connection.close(code, reason), timeout)
+    except asyncio.TimeoutError:
+        abort(connection)
+
+
+async def close_server(server, connections, timeout):
+    """Stop listening, close ``connections`` (1001) within ``timeout`` seconds each,
+    then wait for the handlers -- cutting whatever is still open after that."""
     server.close()
-    await server.wait_closed()
+    if connections:
+        await asyncio.gather(*[close(connection, 1001, 'server stopping', timeout)
+                               for connection in connections])
+    try:
+        await asyncio.wait_for(asyncio.shield(server.wait_closed()), timeout)
+    except asyncio.TimeoutError:
+        for connection in connections:
+            abort(connection)
+        await server.wait_closed()

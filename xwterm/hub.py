@@ -1,0 +1,500 @@
+"""Shared sessions: one shell, one output pump, any number of attached clients.
+
+A :class:`SharedSession` reads its shell in one place (the pump) and hands every
+chunk to each attached :class:`Client`.  The rules, as numbers in README ("Sessions"):
+
+* One client: lossless, and the pump reads only while that client's backlog is
+  below its ``pace_limit`` -- a client that stops reading stops the shell.
+* Several clients: the shell runs at the pace of the fastest client that may type
+  (of the fastest client at all when none may).  A client whose backlog would pass
+  ``CLIENT_BACKLOG_LIMIT`` bytes drops it and is later sent a snapshot of the
+  current screen (``replay.ReplayBuffer``) instead: it skips ahead, it never slows
+  the others, it is never disconnected.
+* No client: the session is detached.  The shell keeps running, its output goes to
+  the replay buffer only, and after ``detach_timeout`` seconds the session ends.
+  Sessions nobody can reattach to (``resumable=False``) end at once instead.
+
+Every client that attaches starts with a snapshot of the screen.  Clients with
+``readonly`` set see everything and may neither type nor resize.  The terminal
+size follows the most recently active client that may type.
+"""
+
+import asyncio
+import collections
+import hmac
+import logging
+import secrets
+
+from .compat import create_task, get_running_loop
+from .exceptions import ClientLimitError, ReadOnlyError, SessionClosedError
+from .replay import DEFAULT_REPLAY_LIMIT, ReplayBuffer
+from .terminal.base import checked_size
+
+log = logging.getLogger(__name__)
+
+#: Backlog (bytes) a client may reach before it skips ahead to a screen snapshot.
+CLIENT_BACKLOG_LIMIT = 1024 * 1024
+#: Default backlog (bytes) below which a pacing client lets the pump read more.
+DEFAULT_PACE_LIMIT = 64 * 1024
+#: Clients one session accepts at once.
+DEFAULT_MAX_CLIENTS = 16
+#: Seconds a session without clients keeps running before it ends.
+DEFAULT_DETACH_TIMEOUT = 600.0
+#: Ended sessions whose end reason is remembered, for clients coming back late.
+MAX_ENDED = 1024
+#: Seconds between the two halves of the resize that makes a full-screen program redraw.
+NUDGE_DELAY = 0.1
+
+#: Access levels a token grants.
+WRITE = 'write'
+READ = 'read'
+
+#: Results of :meth:`Client.wait`.
+READY = 'ready'
+TIMEOUT = 'timeout'
+SUPERSEDED = 'superseded'
+
+
+def _settle(future, result=None):
+    if future is not None and not future.done():
+        future.set_result(result)
+
+
+def exit_reason(status):
+    """How a shell's end is told to clients: ``exit 3``, ``exit -9``."""
+    return 'exit' if status is None else 'exit %d' % status
+
+
+class Client(object):
+    """One attached client: its backlog (bytes, bounded) and its view of the session."""
+
+    def __init__(self, hub, readonly, pace_limit, label):
+        self.hub = hub
+        self.readonly = readonly
+        self.pace_limit = pace_limit
+        self.label = label
+        self.requested_size = None
+        self.skips = 0
+        self._chunks = collections.deque()
+        self._backlog = 0
+        self._snapshot_due = True
+        self._fresh = True
+        self._announced_size = None
+        self._waiter = None
+        self._refusal_logged = False
+
+    def __repr__(self):
+        return '<Client %s of %s%s>' % (self.label, self.hub.id,
+                                        ' read-only' if self.readonly else '')
+
+    @property
+    def backlog(self):
+        """Bytes waiting for this client."""
+        return self._backlog
+
+    @property
+    def pacing(self):
+        """Whether the pump waits for this client (it is consuming, not skipping)."""
+        return not self._snapshot_due
+
+    def _push(self, data):
+        if self._snapshot_due:
+            return
+        if self._backlog + len(data) > CLIENT_BACKLOG_LIMIT:
+            self._chunks.clear()
+            self._backlog = 0
+            self._snapshot_due = True
+            self.skips += 1
+            log.info('session %s: %s fell %d bytes behind: it skips to a screen snapshot',
+                     self.hub.id, self.label, CLIENT_BACKLOG_LIMIT)
+        else:
+            self._chunks.append(data)
+            self._backlog += len(data)
+        self._wake(READY)
+
+    def _has_news(self):
+        return bool(self._backlog or self._snapshot_due or self._fresh
+                    or self._announced_size != self.hub.size or self.hub.finished)
+
+    async def wait(self, timeout=None):
+        """Wait until :meth:`take` has something; ``READY``, ``TIMEOUT`` or ``SUPERSEDED``.
+
+        One waiter at a time: a newer wait completes the older with ``SUPERSEDED`` (a
+        reloaded page's poll takes over; the old one must not take the output).
+        """
+        if self._has_news():
+            return READY
+        self._wake(SUPERSEDED)
+        loop = get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = loop.call_later(timeout, _settle, waiter, TIMEOUT) if timeout else None
+        try:
+            return await waiter
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if self._waiter is waiter:
+                self._waiter = None
+
+    def take(self):
+        """Everything due now, as an :class:`Delivery` (possibly empty)."""
+        replayed = self._fresh
+        if self._snapshot_due:
+            data = self.hub._snapshot_for(self)
+            self._snapshot_due = False
+            replayed = True
+        else:
+            data = b''.join(self._chunks)
+        self._chunks.clear()
+        self._backlog = 0
+        self._fresh = False
+        size = None
+        if self._announced_size != self.hub.size:
+            size = self._announced_size = self.hub.size
+        ended = self.hub.finished and not self._chunks
+        self.hub._room_made()
+        return Delivery(data, replayed, size, self.hub.end_reason if ended else None)
+
+    async def next(self):
+        """Wait for and take the next :class:`Delivery`."""
+        await self.wait()
+        return self.take()
+
+    async def write(self, data):
+        """Type ``data`` (ReadOnlyError for read-only clients, SessionClosedError once over)."""
+        self._check_may_type()
+        self.hub._follow(self)
+        await self.hub.session.write(data)
+
+    def resize(self, size):
+        """Ask for a terminal size; applied since this client is now the active one."""
+        self._check_may_type()
+        self.requested_size = checked_size(size)
+        self.hub._follow(self)
+
+    def _check_may_type(self):
+        if self.readonly:
+            if not self._refusal_logged:
+                self._refusal_logged = True
+                log.warning('session %s: input from read-only %s refused',
+                            self.hub.id, self.label)
+            raise ReadOnlyError('this client may only watch session %s' % self.hub.id)
+
+    def detach(self):
+        """Leave the session (idempotent)."""
+        self.hub._detach(self)
+
+    def _wake(self, result):
+        if self._waiter is not None:
+            _settle(self._waiter, result)
+            self._waiter = None
+
+
+class Delivery(object):
+    """What one :meth:`Client.take` hands out.
+
+    ``data``: output bytes; ``replayed``: true for the first delivery after attaching or
+    skipping (it starts with a terminal reset); ``size``: the session size when it
+    changed since the last delivery, else None; ``end``: the end reason
+    (``exit 0``, ``killed``...) once the session is over and this was the last delivery.
+    """
+
+    __slots__ = ('data', 'replayed', 'size', 'end')
+
+    def __init__(self, data, replayed, size, end):
+        self.data = data
+        self.replayed = replayed
+        self.size = size
+        self.end = end
+
+
+class SharedSession(object):
+    """A started ``Session`` and the clients attached to it."""
+
+    def __init__(self, session, resumable=True, detach_timeout=DEFAULT_DETACH_TIMEOUT,
+                 replay_limit=DEFAULT_REPLAY_LIMIT, max_clients=DEFAULT_MAX_CLIENTS,
+                 on_end=None):
+        self.session = session
+        self.id = session.id
+        self.token = secrets.token_urlsafe(18)
+        self.readonly_token = secrets.token_urlsafe(18)
+        self.resumable = resumable
+        self.detach_timeout = detach_timeout
+        self.max_clients = max_clients
+        self.replay = ReplayBuffer(replay_limit)
+        self.clients = []
+        self.finished = False
+        self.end_reason = None
+        self.last_active = None
+        self._on_end = on_end
+        self._pump = None
+        self._room = None
+        self._detach_timer = None
+        self._ended = None
+
+    def __repr__(self):
+        return '<SharedSession %s clients=%d>' % (self.id, len(self.clients))
+
+    @property
+    def size(self):
+        return self.session.size
+
+    def access(self, token):
+        """``WRITE``, ``READ`` or None for ``token`` (compared in constant time)."""
+        if not isinstance(token, str) or not token:
+            return None
+        given = token.encode('utf-8', 'replace')
+        if hmac.compare_digest(given, self.token.encode('ascii')):
+            return WRITE
+        if hmac.compare_digest(given, self.readonly_token.encode('ascii')):
+            return READ
+        return None
+
+    async def start(self):
+        """Start the shell and the pump (TerminalStartError if the shell cannot start)."""
+        self._ended = get_running_loop().create_future()
+        self.last_active = get_running_loop().time()
+        try:
+            await self.session.start()
+        except BaseException:
+            await self.session.close()
+            self._finish('cannot start')
+            raise
+        self._pump = create_task(self._run(), name='pump:%s' % self.id)
+        if not self.clients:
+            self._arm_detach_timer()
+
+    def attach(self, readonly=False, pace_limit=DEFAULT_PACE_LIMIT, label='client'):
+        """A new :class:`Client` (ClientLimitError when full, SessionClosedError when over)."""
+        if self.finished:
+            raise SessionClosedError('session %s has ended (%s)' % (self.id, self.end_reason))
+        if len(self.clients) >= self.max_clients:
+            raise ClientLimitError('session %s has its maximum of %d clients'
+                                   % (self.id, self.max_clients))
+        self._cancel_detach_timer()
+        client = Client(self, readonly, pace_limit, label)
+        client._snapshot_due = self.replay.size > 0
+        self.clients.append(client)
+        self._room_made()
+        return client
+
+    def _detach(self, client):
+        if client not in self.clients:
+            return
+        self.clients.remove(client)
+        client._wake(SUPERSEDED)
+        self._room_made()
+        if not self.clients and not self.finished:
+            if self.resumable and self.detach_timeout > 0:
+                log.info('session %s detached: it ends in %.0f s unless a client attaches',
+                         self.id, self.detach_timeout)
+                self._arm_detach_timer()
+            else:
+                create_task(self.close('its client left'), name='close:%s' % self.id)
+
+    async def close(self, reason='closed'):
+        """End the session: the shell is hung up and reaped, every client is told ``reason``."""
+        if self.end_reason is None:
+            self.end_reason = reason
+        self._cancel_detach_timer()
+        pump = self._pump
+        if pump is not None and not pump.done():
+            pump.cancel()
+        await self.session.close()
+        if pump is not None:
+            await asyncio.wait([pump])
+        self._finish(self.end_reason)
+
+    async def wait_ended(self):
+        """Wait until the session is over; return its end reason."""
+        await asyncio.shield(self._ended)
+        return self.end_reason
+
+    # -- the pump ------------------------------------------------------------
+
+    async def _run(self):
+        try:
+            while True:
+                await self._wait_for_room()
+                data = await self.session.read_raw()
+                if not data:
+                    break
+                self.replay.add(data)
+                for client in self.clients:
+                    client._push(data)
+            status = await self.session.wait()
+            await self.session.close()
+            self._finish(exit_reason(status))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.error('session %s: output pump failed: %r', self.id, error, exc_info=error)
+            await self.session.close()
+            self._finish('failed')
+
+    def _pacers(self):
+        writers = [c for c in self.clients if not c.readonly]
+        return [c for c in (writers or self.clients) if c.pacing]
+
+    async def _wait_for_room(self):
+        while True:
+            pacers = self._pacers()
+            if not pacers or any(c.backlog < c.pace_limit for c in pacers):
+                return
+            self._room = get_running_loop().create_future()
+            await self._room
+
+    def _room_made(self):
+        _settle(self._room)
+
+    def _snapshot_for(self, client):
+        data, alt_screen = self.replay.snapshot()
+        if self.replay.trimmed and alt_screen:
+            self._nudge()
+        return data
+
+    def _nudge(self):
+        """Resize by one line and back, so a full-screen program redraws everything."""
+        size = self.session.size
+        if self.finished or size.lines < 2:
+            return
+        try:
+            self.session.resize((size.columns, size.lines - 1))
+        except (OSError, ValueError):
+            return
+        get_running_loop().call_later(NUDGE_DELAY, self._resize_quietly, size)
+
+    def _resize_quietly(self, size):
+        if not self.finished:
+            try:
+                self.session.resize(size)
+            except (OSError, ValueError):
+                pass
+        for client in self.clients:
+            client._wake(READY)
+
+    def _follow(self, client):
+        """``client`` typed or resized: the terminal takes its size."""
+        self.last_active = get_running_loop().time()
+        wanted = client.requested_size
+        if wanted is not None and wanted != self.session.size and not self.finished:
+            self.session.resize(wanted)
+            for other in self.clients:
+                other._wake(READY)
+
+    def _finish(self, reason):
+        if self.finished:
+            return
+        self.finished = True
+        if self.end_reason is None:
+            self.end_reason = reason
+        self._cancel_detach_timer()
+        for client in self.clients:
+            client._wake(READY)
+        if self._ended is not None:
+            _settle(self._ended, self.end_reason)
+        if self._on_end is not None:
+            self._on_end(self)
+
+    # -- detach timeout ------------------------------------------------------
+
+    def _arm_detach_timer(self):
+        self._cancel_detach_timer()
+        if self.finished:
+            return
+        if not self.resumable or self.detach_timeout <= 0:
+            return
+        self._detach_timer = get_running_loop().call_later(
+            self.detach_timeout, self._detach_expired)
+
+    def _cancel_detach_timer(self):
+        if self._detach_timer is not None:
+            self._detach_timer.cancel()
+            self._detach_timer = None
+
+    def _detach_expired(self):
+        self._detach_timer = None
+        if not self.clients and not self.finished:
+            log.info('session %s: no client for %.0f s: ending it', self.id, self.detach_timeout)
+            create_task(self.close('detach timeout'), name='close:%s' % self.id)
+
+
+class SharedSessions(object):
+    """The shared sessions of one server over its ``SessionRegistry``; remembers how
+    recently ended ones ended, so a client coming back is told instead of silently
+    getting a new shell."""
+
+    def __init__(self, registry, detach_timeout=DEFAULT_DETACH_TIMEOUT,
+                 replay_limit=DEFAULT_REPLAY_LIMIT, max_clients=DEFAULT_MAX_CLIENTS):
+        self.registry = registry
+        self.detach_timeout = detach_timeout
+        self.replay_limit = replay_limit
+        self.max_clients = max_clients
+        self._hubs = {}
+        self._ended = collections.OrderedDict()
+        self._closing = set()
+        #: ``callback(hub)`` for every session that ends (listeners drop their state).
+        self.end_callbacks = []
+
+    def __len__(self):
+        return len(self._hubs)
+
+    def __iter__(self):
+        return iter(list(self._hubs.values()))
+
+    def get(self, session_id):
+        return self._hubs.get(session_id)
+
+    def ended(self, session_id):
+        """How the session ``session_id`` ended, if it did recently; else None."""
+        return self._ended.get(session_id)
+
+    async def create(self, session_id=None, size=None, resumable=True, **kwargs):
+        """A started shared session (SessionLimitError, InvalidSessionIdError,
+        TerminalStartError)."""
+        if size is not None:
+            kwargs['size'] = size
+        session = self.registry.create(session_id, **kwargs)
+        hub = SharedSession(session, resumable=resumable,
+                            detach_timeout=self.detach_timeout if resumable else 0,
+                            replay_limit=self.replay_limit, max_clients=self.max_clients,
+                            on_end=self._forget)
+        self._hubs[hub.id] = hub
+        try:
+            await hub.start()
+        except BaseException:
+            self._forget(hub)
+            raise
+        log.info('session %s started: pid %s', hub.id, session.pid)
+        return hub
+
+    def _forget(self, hub):
+        if self._hubs.get(hub.id) is hub:
+            del self._hubs[hub.id]
+            self._ended[hub.id] = hub.end_reason
+            while len(self._ended) > MAX_ENDED:
+                self._ended.popitem(last=False)
+            log.info('session %s ended (%s)', hub.id, hub.end_reason)
+            for callback in self.end_callbacks:
+                callback(hub)
+            if hub.session.closed:
+                return
+            task = create_task(hub.close(hub.end_reason), name='reap:%s' % hub.id)
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def kill(self, session_id):
+        """End a session on request; False if there is no such session."""
+        hub = self._hubs.get(session_id)
+        if hub is None:
+            return False
+        await hub.close('killed')
+        return True
+
+    async def close_all(self, reason='server stopped'):
+        """End every session and wait until every shell is reaped."""
+        hubs = list(self._hubs.values())
+        if hubs:
+            await asyncio.gather(*[hub.close(reason) for hub in hubs], return_exceptions=True)
+        while self._closing:
+            await asyncio.wait(list(self._closing))

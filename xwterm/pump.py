@@ -1,0 +1,149 @@
+"""The pump between one message channel (a WebSocket) and one attached hub Client.
+
+Every WebSocket adapter (the websockets listener, aiohttp's ``/ws``, ASGI) wraps
+its connection in a :class:`Channel` and calls :func:`serve`; the behaviour lives
+here once.  Two loops run as one AsyncJob:
+
+* output: ``client.next()`` -> frames; the next take only after the send was
+  accepted, so a client that stops reading fills its own bounded backlog and
+  (when it paces the session) stops the shell.
+* input: frames -> ``client.write`` / ``client.resize``.  While a write waits for
+  the shell's input queue, no frame is read: backpressure reaches the client.
+
+When the session ends the rest of the output is sent and the channel closes with
+1000 and ``exit STATUS``.  When the client goes away the client detaches.
+"""
+
+import logging
+
+from . import protocol
+from .exceptions import (ClientLimitError, ReadOnlyError, SessionClosedError,
+                         SessionLimitError, TerminalError)
+from .hub import READ
+from .job import AsyncJob
+
+log = logging.getLogger(__name__)
+
+
+class ChannelClosed(Exception):
+    """The peer went away; adapters raise it from send/receive."""
+
+
+class Channel(object):
+    """What a WebSocket adapter provides (all coroutines keep the loop free)."""
+
+    async def receive(self):
+        """The next message (str or bytes); None once the peer has closed."""
+        raise NotImplementedError
+
+    async def send(self, message):
+        """Send a str as a text frame, bytes as a binary frame; ChannelClosed if gone."""
+        raise NotImplementedError
+
+    async def close(self, code, reason):
+        """Close with ``code``/``reason`` (bounded in time by the adapter)."""
+        raise NotImplementedError
+
+    async def wait_closed(self):
+        """Return once the connection is closed, whoever closed it."""
+        raise NotImplementedError
+
+
+async def serve(channel, client, framing):
+    """Run ``client`` over ``channel`` until either ends; the client is detached after."""
+    job = AsyncJob(name='pump:%s' % client.hub.id)
+    job.add(_output(channel, client, framing), name='output')
+    job.add(_input(channel, client), name='input')
+    # The input loop may be blocked in a write the shell never drains: end on the close too.
+    job.add(channel.wait_closed(), name='closed')
+    try:
+        await job.wait()
+    finally:
+        await job.close()
+        client.detach()
+    error = job.exception()
+    if error is not None and not isinstance(error, ChannelClosed):
+        log.error('session %s: %s failed: %r', client.hub.id, client.label, error,
+                  exc_info=error)
+
+
+async def _output(channel, client, framing):
+    while True:
+        delivery = await client.next()
+        for message in framing.frames(delivery):
+            await channel.send(message)
+        if delivery.end is not None:
+            break
+    status = client.hub.session.exit_status
+    await channel.close(protocol.CLOSE_NORMAL, protocol.close_reason(status))
+
+
+async def _input(channel, client):
+    while True:
+        message = await channel.receive()
+        if message is None:
+            return
+        parsed = protocol.parse_ws_message(message)
+        try:
+            if parsed.size is not None:
+                client.resize(parsed.size)
+            if parsed.text:
+                await client.write(parsed.text)
+        except ReadOnlyError:
+            continue
+        except SessionClosedError:
+            log.debug('input for session %s after its shell ended', client.hub.id)
+
+
+class Refusal(Exception):
+    """A client cannot be attached: close with ``code`` and ``reason``."""
+
+    def __init__(self, code, reason):
+        super(Refusal, self).__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+async def open_client(sessions, request, binary, label):
+    """Attach a new client per ``request`` (a ``protocol.AttachRequest``): to the
+    session it names, with its token, or to a new session.  Raises :class:`Refusal`.
+
+    New sessions are resumable only for ``binary`` clients: only they learn the
+    tokens that let anyone come back to a detached session.
+    """
+    if request.session_id is None:
+        if request.token is not None:
+            raise Refusal(protocol.CLOSE_POLICY, 'a token needs a session')
+        try:
+            hub = await sessions.create(size=request.size, resumable=binary)
+        except SessionLimitError as error:
+            raise Refusal(protocol.CLOSE_TRY_AGAIN, str(error)[:120])
+        except TerminalError as error:
+            log.error('cannot start a shell: %s', error)
+            raise Refusal(protocol.CLOSE_INTERNAL, 'cannot start the shell: %s'
+                          % _short(str(error)))
+        return hub, hub.attach(readonly=False, label=label)
+    hub = sessions.get(request.session_id)
+    if hub is None:
+        ended = sessions.ended(request.session_id)
+        raise Refusal(protocol.CLOSE_NO_SESSION,
+                      'session ended: %s' % ended if ended else 'no such session')
+    access = hub.access(request.token)
+    if access is None:
+        log.warning('%s: wrong or missing token for session %s', label, hub.id)
+        raise Refusal(protocol.CLOSE_POLICY, 'wrong or missing session token')
+    try:
+        client = hub.attach(readonly=access == READ, label=label)
+    except ClientLimitError as error:
+        raise Refusal(protocol.CLOSE_TRY_AGAIN, str(error)[:120])
+    except SessionClosedError:
+        raise Refusal(protocol.CLOSE_NO_SESSION, 'session ended: %s' % hub.end_reason)
+    log.info('session %s: %s attached%s', hub.id, label,
+             ' (read-only)' if client.readonly else '')
+    return hub, client
+
+
+def _short(text, limit=90):
+    """A close reason must fit 123 bytes."""
+    encoded = text.encode('utf-8')[:limit]
+    return encoded.decode('utf-8', 'ignore')

@@ -1,0 +1,166 @@
+"""Sans-I/O screen restore for clients that (re)attach to a running session.
+
+A session keeps its most recent output in a :class:`ReplayBuffer`.  A client that
+attaches, or one that fell too far behind and skipped ahead, is sent a snapshot:
+a terminal reset, the modes that were in force where the kept output begins, and
+the kept output itself.  Fed to a fresh emulator, that reproduces the screen of a
+client that never left: exactly, while the buffer still holds everything since the
+shell started; otherwise from a line boundary, and the session asks full-screen
+programs to redraw (see ``SharedSession``).
+
+The modes are found by scanning the bytes that leave the buffer, so a session
+whose output fits in the buffer never pays for the scan.
+"""
+
+import collections
+import re
+
+#: Bytes of recent output a session keeps for (re)attaching clients.
+DEFAULT_REPLAY_LIMIT = 512 * 1024
+
+#: Full reset: what every snapshot starts with.
+RESET = b'\x1bc'
+
+#: DEC private modes a snapshot restores, with their power-on values.
+TRACKED_MODES = collections.OrderedDict([
+    (1, False),     # application cursor keys
+    (6, False),     # origin mode
+    (7, True),      # auto-wrap
+    (25, True),     # cursor visible
+    (1000, False), (1002, False), (1003, False),   # mouse tracking
+    (1004, False),  # focus events
+    (1005, False), (1006, False), (1015, False),   # mouse encodings
+    (2004, False),  # bracketed paste
+])
+ALT_SCREEN_MODES = (47, 1047, 1049)
+
+#: A sequence that matters for the modes; others are skipped.
+_SEQUENCE = re.compile(rb'\x1b(?:\[(\?)?([0-9;]*)([hlr])|\[!p|c|=|>)')
+#: A complete escape sequence (CSI with its final byte, or ESC and one more byte).
+_COMPLETE = re.compile(rb'\x1b(?:\[[0-?]*[ -/]*[@-~]|[^\[])')
+#: Longest incomplete sequence kept across a chunk boundary.
+_MAX_CARRY = 64
+#: How far into the kept output a snapshot looks for a line start to begin at.
+_LINE_SEARCH = 4096
+
+
+class ModeTracker(object):
+    """The terminal modes an output stream leaves in force (sans-I/O)."""
+
+    def __init__(self):
+        self._carry = b''
+        self.reset()
+
+    def reset(self):
+        self.modes = dict(TRACKED_MODES)
+        self.alt_screen = False
+        self.keypad = False
+        self.scroll_region = None
+
+    def copy(self):
+        twin = ModeTracker()
+        twin._carry = self._carry
+        twin.modes = dict(self.modes)
+        twin.alt_screen = self.alt_screen
+        twin.keypad = self.keypad
+        twin.scroll_region = self.scroll_region
+        return twin
+
+    def feed(self, data):
+        """Account for ``data``, the next bytes of output."""
+        if self._carry:
+            data = self._carry + data
+            self._carry = b''
+        last_escape = data.rfind(b'\x1b')
+        if last_escape >= 0 and len(data) - last_escape < _MAX_CARRY \
+                and not _COMPLETE.match(data, last_escape):
+            self._carry = data[last_escape:]
+            data = data[:last_escape]
+        for match in _SEQUENCE.finditer(data):
+            self._apply(match)
+
+    def _apply(self, match):
+        private, params, final = match.groups()
+        whole = match.group(0)
+        if final is None:
+            if whole == b'\x1bc':
+                self.reset()
+            elif whole == b'\x1b[!p':
+                self.modes[1] = self.modes[6] = False
+                self.keypad = False
+                self.scroll_region = None
+            else:
+                self.keypad = whole == b'\x1b='
+            return
+        numbers = [int(part) for part in params.split(b';') if part.isdigit()]
+        if final == b'r':
+            if not private:
+                self.scroll_region = tuple(numbers[:2]) if len(numbers) >= 2 else None
+            return
+        if not private:
+            return
+        enabled = final == b'h'
+        for number in numbers:
+            if number in self.modes:
+                self.modes[number] = enabled
+            elif number in ALT_SCREEN_MODES:
+                self.alt_screen = enabled
+
+    def restore_sequence(self):
+        """Bytes that put a freshly reset terminal into these modes."""
+        parts = []
+        if self.alt_screen:
+            parts.append(b'\x1b[?1049h')
+        if self.scroll_region is not None:
+            parts.append(b'\x1b[%d;%dr' % self.scroll_region)
+        for number, default in TRACKED_MODES.items():
+            if self.modes[number] != default:
+                parts.append(b'\x1b[?%d%s' % (number, b'h' if self.modes[number] else b'l'))
+        if self.keypad:
+            parts.append(b'\x1b=')
+        return b''.join(parts)
+
+
+class ReplayBuffer(object):
+    """The most recent output of one session, at most ``limit`` bytes (oldest dropped)."""
+
+    def __init__(self, limit=DEFAULT_REPLAY_LIMIT):
+        self.limit = limit
+        self._chunks = collections.deque()
+        self.size = 0
+        self.trimmed = False
+        self._start = ModeTracker()
+
+    def add(self, data):
+        if not data:
+            return
+        self._chunks.append(bytes(data))
+        self.size += len(data)
+        while self.size > self.limit and len(self._chunks) > 1:
+            dropped = self._chunks.popleft()
+            self.size -= len(dropped)
+            self._start.feed(dropped)
+            self.trimmed = True
+        if self.size > self.limit:
+            only = self._chunks.popleft()
+            keep = only[-self.limit:]
+            self._start.feed(only[:-self.limit])
+            self._chunks.append(keep)
+            self.size = len(keep)
+            self.trimmed = True
+
+    def snapshot(self):
+        """``(bytes, alt_screen)``: what recreates the screen, and whether it ends in the
+        alternate screen (where a trimmed snapshot needs the program to redraw)."""
+        kept = b''.join(self._chunks)
+        if not self.trimmed:
+            end = self._start.copy()
+            end.feed(kept)
+            return RESET + kept, end.alt_screen
+        start = self._start.copy()
+        line_start = kept.find(b'\n', 0, _LINE_SEARCH) + 1
+        start.feed(kept[:line_start])
+        end = start.copy()
+        body = kept[line_start:]
+        end.feed(body)
+        return RESET + start.restore_sequence() + body, end.alt_screen
