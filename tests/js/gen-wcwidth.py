@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Print AnsiTerm's Unicode 11 width tables (pasted into web/ansiterm-core.js).
+"""Print AnsiTerm's Unicode 11 width tables (pasted into web/core/charwidth.js).
 
 Widths come from Python's unicodedata (general category, East Asian width),
 restricted to the characters assigned by Unicode 12.1 (the age data Perl ships

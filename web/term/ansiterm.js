@@ -1,0 +1,258 @@
+// AnsiTerm: the terminal widget. This module builds the DOM, owns the emulator and the driver
+// and holds the public API; the behaviour is written in one module per job (renderer, input,
+// mouse, selection, scroll view, layout, decorations, bell), whose methods are installed on
+// AnsiTerm's prototype at the end of this file. See docs/architecture-web.md.
+import { Emulator } from '../ansiterm-core.js';
+import { installMethods } from '../core/mixin.js';
+import { createDriver } from '../drivers/index.js';
+import { ANSITERM_DEFAULTS, VERSION, XTERM_PALETTE16 } from './defaults.js';
+import { CSI } from './keys.js';
+import { injectStyle } from './styles.js';
+import { RendererMethods } from './renderer.js';
+import { LayoutMethods } from './layout.js';
+import { ScrollViewMethods } from './scrollview.js';
+import { InputMethods } from './input.js';
+import { MouseMethods } from './mouse.js';
+import { SelectionMethods } from './selection.js';
+import { DecorationMethods } from './decorations.js';
+import { BellMethods } from './bell.js';
+
+export class AnsiTerm {
+  constructor(params) {
+    if (typeof params === 'string') params = { containerId: params };
+    this.params = { ...ANSITERM_DEFAULTS, ...(params || {}) };
+    injectStyle();
+
+    this._titleCallbacks = [];
+    this._statusCallbacks = [];
+    this._resizeCallbacks = [];
+    this._scrollOffset = 0;
+    this._frameRequested = false;
+    this._fullRedraw = true;
+    this._lastCursorRow = -1;
+    this._focused = false;
+    this._blinkOn = true;
+    this._blinkRows = new Set();
+    this._selection = null;
+    this._selecting = false;
+    this._lastMouseCell = null;
+    this._mouseButtonsDown = 0;
+    this._composing = false;
+    this._sessionEnded = false;
+    this._closed = false;
+    this._colorCache = new Map();
+    this._palette16 = Array.isArray(this.params.palette) && this.params.palette.length >= 16
+      ? this.params.palette.slice(0, 16) : XTERM_PALETTE16;
+
+    this.emulator = new Emulator({
+      cols: this.params.nColumns,
+      rows: this.params.nLines,
+      historySize: this.params.historySize,
+      onReply: (reply) => this._sendToHost(reply),
+      onTitle: (title) => this._setTitle(title),
+      onBell: () => this._bell(),
+    });
+
+    this._buildDom();
+    this._measureFont();
+    this._applySize(this.params.nColumns, this.params.nLines);
+    this._attachInput();
+    if (this.params.autoFit) this._observeContainer();
+    this._watchPixelRatio();
+    this._onWindowResize = () => {
+      if ((window.devicePixelRatio || 1) !== this._dpr) this._onMetricsChanged();
+    };
+    window.addEventListener('resize', this._onWindowResize);
+    if (typeof document !== 'undefined' && document.fonts) {
+      document.fonts.ready.then(() => this._onMetricsChanged());
+    }
+    this._startBlinking();
+    this._setTitle(this.params.titleText, true);
+
+    this.driver = null;
+    this.setDriver(createDriver(this.params));
+  }
+
+  static getVersion() { return VERSION; }
+
+  // ----- public API -------------------------------------------------------------------------
+
+  write(data) {
+    if (this._closed) return;
+    this.emulator.write(data);
+    this._scheduleRender();
+  }
+
+  sendText(text) {
+    if (!text || this._closed) return;
+    if (this._sessionEnded) {
+      this._restartSession();
+      return;
+    }
+    this._scrollToBottom();
+    this.driver.send(text);
+  }
+
+  // Sets the size explicitly (nLines, nColumns as in the original API); turns autoFit off.
+  resize(nLines, nColumns) {
+    this._stopObserving();
+    this.params.autoFit = false;
+    this.root.classList.remove('xwterm-fit');
+    this.root.classList.add('xwterm-fixed');
+    this._applySize(Math.max(2, nColumns | 0), Math.max(1, nLines | 0));
+  }
+
+  focus() {
+    this.input.focus({ preventScroll: true });
+  }
+
+  close() {
+    if (this._closed) return;
+    this._closed = true;
+    this._stopObserving();
+    clearInterval(this._blinkTimer);
+    window.removeEventListener('resize', this._onWindowResize);
+    if (this._pixelRatioQuery) {
+      this._pixelRatioQuery.query.removeEventListener('change', this._pixelRatioQuery.onChange);
+    }
+    if (this.driver) this.driver.close();
+    if (this._audio) this._audio.close().catch(() => {});
+    this.root.remove();
+  }
+
+  dumpScreen() {
+    return this.emulator.dumpScreen();
+  }
+
+  get nLines() { return this.emulator.rows; }
+  get nColumns() { return this.emulator.cols; }
+  get title() { return this._title; }
+  get connectionState() { return this.driver ? this.driver.state : 'idle'; }
+  // How many lines the view is scrolled back into the history (0: following the output).
+  get scrollOffset() { return this._scrollOffset; }
+
+  // Replaces the communication driver (e.g. WebSocket → HTTP fallback); the old one is closed.
+  setDriver(driver) {
+    if (this.driver) this.driver.close();
+    this.driver = driver;
+    this._sessionEnded = false;
+    driver.registerOnDataReceived((data) => {
+      if (this.driver === driver) this.write(data);
+    });
+    driver.registerOnConnectionChange((connected, text) => {
+      if (this.driver === driver) this._onConnectionChange(connected, text);
+    });
+    driver.registerOnSessionEnd((status) => {
+      if (this.driver === driver) this._onSessionEnd(status);
+    });
+    driver.setSize(this.emulator.rows, this.emulator.cols);
+    driver.start();
+  }
+
+  registerOnTitleChange(callback) { this._titleCallbacks.push(callback); }
+  cancelOnTitleChange(callback) { this._titleCallbacks = this._titleCallbacks.filter((c) => c !== callback); }
+  registerOnStatusChange(callback) { this._statusCallbacks.push(callback); }
+  cancelOnStatusChange(callback) { this._statusCallbacks = this._statusCallbacks.filter((c) => c !== callback); }
+  registerOnResize(callback) { this._resizeCallbacks.push(callback); }
+  cancelOnResize(callback) { this._resizeCallbacks = this._resizeCallbacks.filter((c) => c !== callback); }
+
+
+  // ----- DOM --------------------------------------------------------------------------------
+
+  _buildDom() {
+    const p = this.params;
+    let container = p.containerId ? document.getElementById(p.containerId) : null;
+    if (!container) container = document.body;
+    this.container = container;
+
+    const root = document.createElement('div');
+    root.className = `xwterm ${p.autoFit ? 'xwterm-fit' : 'xwterm-fixed'}${p.autocenter && !p.autoFit ? ' xwterm-center' : ''}`;
+    root.style.background = p.background;
+    this.root = root;
+
+    if (p.hasTitleBar) {
+      this.titleBar = document.createElement('div');
+      this.titleBar.className = 'xwterm-title';
+      this.titleBar.style.background = p.titleBackground;
+      this.titleBar.style.color = p.titleForeground;
+      this.titleBar.style.font = p.statusFont;
+      root.appendChild(this.titleBar);
+    }
+
+    const viewport = document.createElement('div');
+    viewport.className = 'xwterm-viewport';
+    this.viewport = viewport;
+
+    const existingCanvas = p.canvasId ? document.getElementById(p.canvasId) : null;
+    this.canvas = existingCanvas || document.createElement('canvas');
+    this.canvas.classList.add('xwterm-canvas');
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'terminal');
+    this.ctx = this.canvas.getContext('2d', { alpha: false });
+    viewport.appendChild(this.canvas);
+
+    this.input = document.createElement('textarea');
+    this.input.className = 'xwterm-input';
+    for (const [name, value] of Object.entries({
+      autocapitalize: 'off', autocomplete: 'off', autocorrect: 'off', spellcheck: 'false',
+      tabindex: '0', 'aria-label': 'terminal input',
+    })) this.input.setAttribute(name, value);
+    viewport.appendChild(this.input);
+
+    this.scrollbar = document.createElement('div');
+    this.scrollbar.className = 'xwterm-scrollbar';
+    this.scrollbarSpacer = document.createElement('div');
+    this.scrollbar.appendChild(this.scrollbarSpacer);
+    viewport.appendChild(this.scrollbar);
+
+    this.bellFlash = document.createElement('div');
+    this.bellFlash.className = 'xwterm-bell';
+    viewport.appendChild(this.bellFlash);
+    root.appendChild(viewport);
+
+    if (p.hasStatusBar) this._buildStatusBar(root);
+    container.appendChild(root);
+  }
+
+
+  _onConnectionChange(connected, text) {
+    if (this.statusState) {
+      this.statusState.textContent = text;
+      this.statusState.style.color = connected ? this.params.statusForegroundOk : this.params.statusForegroundKo;
+      this.statusState.style.background = connected ? this.params.statusBackgroundOk : this.params.statusBackgroundKo;
+    }
+    this.root.dataset.connection = this.driver.state;
+    for (const callback of this._statusCallbacks) callback(connected, text, this.driver.state);
+  }
+
+  _onSessionEnd(status) {
+    this._sessionEnded = true;
+    const detail = status === null || status === undefined ? '' : ` (exit status ${status})`;
+    this.write(`\r\n${CSI}0;2m[session ended${detail}; press any key for a new one]${CSI}0m\r\n`);
+  }
+
+  // The history stays; only the modes the ended program left behind are undone.
+  _restartSession() {
+    this._sessionEnded = false;
+    this.write(`${CSI}?1049l${CSI}?1l${CSI}?66l${CSI}?1000l${CSI}?1002l${CSI}?1003l${CSI}?1006l` +
+      `${CSI}?1004l${CSI}?2004l${CSI}?25h${CSI}0m\r\n`);
+    this._scrollToBottom();
+    this.driver.setSize(this.emulator.rows, this.emulator.cols);
+    this.driver.restart();
+  }
+
+  _setTitle(title, initial) {
+    this._title = title;
+    if (this.titleBar) this.titleBar.textContent = title || '\u00a0';
+    if (!initial) for (const callback of this._titleCallbacks) callback(title);
+  }
+
+
+  _sendToHost(data) {
+    if (this.driver && !this._sessionEnded) this.driver.send(data);
+  }
+
+}
+
+installMethods(AnsiTerm, RendererMethods, LayoutMethods, ScrollViewMethods, InputMethods, MouseMethods,
+  SelectionMethods, DecorationMethods, BellMethods);

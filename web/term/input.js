@@ -1,0 +1,123 @@
+// Keyboard, IME and paste: what the user types goes to the host.
+import { CSI, encodeKeyEvent } from './keys.js';
+
+export class InputMethods {
+  async clipboardPaste() {
+    if (!navigator.clipboard || !navigator.clipboard.readText) return;
+    this.paste(await navigator.clipboard.readText());
+    this.focus();
+  }
+
+  // Sends text as a paste: newlines become CR, bracketed when the application asked (mode 2004).
+  paste(text) {
+    if (!text) return;
+    let data = text.replace(/\r\n?|\n/g, '\r');
+    if (this.emulator.modes.bracketedPaste) {
+      data = `${CSI}200~${data.replace(/\x1b\[20[01]~/g, '')}${CSI}201~`;
+    }
+    this.sendText(data);
+  }
+
+
+  _attachInput() {
+    const input = this.input;
+    input.addEventListener('keydown', (event) => this._onKeyDown(event));
+    input.addEventListener('input', (event) => this._onInput(event));
+    input.addEventListener('compositionstart', () => { this._composing = true; });
+    input.addEventListener('compositionend', (event) => {
+      this._composing = false;
+      if (event.data) this.sendText(event.data);
+      input.value = '';
+    });
+    input.addEventListener('paste', (event) => {
+      event.preventDefault();
+      this.paste(event.clipboardData.getData('text/plain'));
+    });
+    input.addEventListener('copy', (event) => {
+      const text = this.getSelectionText();
+      if (!text) return;
+      event.preventDefault();
+      event.clipboardData.setData('text/plain', text);
+    });
+    input.addEventListener('focus', () => this._setFocused(true));
+    input.addEventListener('blur', () => this._setFocused(false));
+
+    const canvas = this.canvas;
+    canvas.addEventListener('mousedown', (event) => this._onMouseDown(event));
+    canvas.addEventListener('contextmenu', (event) => {
+      if (this._mouseReporting(event)) event.preventDefault();
+    });
+    canvas.addEventListener('click', () => this.focus());
+    canvas.addEventListener('wheel', (event) => this._onWheel(event), { passive: false });
+    this._touchY = null;
+    canvas.addEventListener('touchstart', (event) => {
+      this._touchY = event.touches.length === 1 ? event.touches[0].clientY : null;
+    }, { passive: true });
+    canvas.addEventListener('touchmove', (event) => this._onTouchMove(event), { passive: false });
+    canvas.addEventListener('touchend', () => { this._touchY = null; });
+    this._onDocumentMouseMove = (event) => this._onMouseMove(event);
+    this._onDocumentMouseUp = (event) => this._onMouseUp(event);
+    canvas.addEventListener('mousemove', (event) => {
+      if (!this._mouseButtonsDown) this._onMouseMove(event);
+    });
+    this.scrollbar.addEventListener('scroll', () => this._onScrollbarScroll());
+  }
+
+  _setFocused(focused) {
+    this._focused = focused;
+    this._blinkOn = true;
+    if (this.emulator.modes.focusEvents) this._sendToHost(focused ? `${CSI}I` : `${CSI}O`);
+    if (this._frameRequested) this._renderNow();
+    const row = this._cursorViewRow();
+    if (row >= 0) this._drawRow(row);
+  }
+
+  _onKeyDown(event) {
+    if (event.isComposing || event.keyCode === 229 || this._composing) return;
+    const modes = this.emulator.modes;
+    if (event.shiftKey && !event.ctrlKey && !event.altKey && (event.key === 'PageUp' || event.key === 'PageDown')) {
+      event.preventDefault();
+      this._scrollBy((event.key === 'PageUp' ? 1 : -1) * Math.max(1, this.emulator.rows - 1));
+      return;
+    }
+    if (event.ctrlKey && event.shiftKey && event.code === 'KeyC') {
+      event.preventDefault();
+      this.clipboardCopyAsText();
+      return;
+    }
+    const data = encodeKeyEvent(event, modes);
+    if (data === null) return;
+    event.preventDefault();
+    this._blinkOn = true;
+    this.clearSelection();
+    this.sendText(data);
+  }
+
+  _onInput(event) {
+    if (this._composing || event.isComposing) return;
+    const input = this.input;
+    switch (event.inputType) {
+      case 'insertText':
+      case 'insertReplacementText':
+        if (event.data) this.sendText(event.data);
+        else if (input.value) this.sendText(input.value);
+        break;
+      case 'insertLineBreak':
+      case 'insertParagraph':
+        this.sendText('\r');
+        break;
+      case 'deleteContentBackward':
+        this.sendText('\x7f');
+        break;
+      case 'deleteContentForward':
+        this.sendText(`${CSI}3~`);
+        break;
+      case 'insertFromPaste':
+        break;
+      default:
+        if (input.value) this.sendText(input.value);
+    }
+    input.value = '';
+  }
+
+}

@@ -1,0 +1,112 @@
+// Geometry: font metrics in device pixels, the canvas size, fitting the container, zoom.
+
+export const SCROLLBAR_WIDTH = 12;
+
+export class LayoutMethods {
+  _fontSpec(bold, italic) {
+    const px = this.params.fontSize * this._dpr;
+    return `${italic ? 'italic ' : ''}${bold ? 'bold ' : ''}${px}px ${this.params.font}`;
+  }
+
+  // Cells are whole device pixels, so glyphs and backgrounds land on the pixel grid (sharp on
+  // high-DPI screens) and adjacent backgrounds never leave hairline gaps.
+  _measureFont() {
+    this._dpr = window.devicePixelRatio || 1;
+    const ctx = this.ctx;
+    ctx.font = this._fontSpec(false, false);
+    const metrics = ctx.measureText('MMMMMMMMMM');
+    const ascent = metrics.fontBoundingBoxAscent || this.params.fontSize * this._dpr * 0.8;
+    const descent = metrics.fontBoundingBoxDescent || this.params.fontSize * this._dpr * 0.2;
+    this._cellWidth = Math.max(1, Math.round(metrics.width / 10));
+    this._cellHeight = Math.max(1, Math.ceil(Math.max(ascent + descent, this.params.fontSize * this._dpr * this.params.lineHeight)));
+    this._baseline = Math.round((this._cellHeight - (ascent + descent)) / 2 + ascent);
+    this._fonts = [false, true].map((bold) => [false, true].map((italic) => this._fontSpec(bold, italic)));
+  }
+
+  get _cssCellWidth() { return this._cellWidth / this._dpr; }
+  get _cssCellHeight() { return this._cellHeight / this._dpr; }
+
+  _applySize(cols, rows) {
+    const emu = this.emulator;
+    const sizeChanged = cols !== emu.cols || rows !== emu.rows;
+    if (sizeChanged) emu.resize(cols, rows);
+    const widthPx = cols * this._cellWidth;
+    const heightPx = rows * this._cellHeight;
+    if (this.canvas.width !== widthPx || this.canvas.height !== heightPx) {
+      this.canvas.width = widthPx;
+      this.canvas.height = heightPx;
+    }
+    this.canvas.style.width = `${widthPx / this._dpr}px`;
+    this.canvas.style.height = `${heightPx / this._dpr}px`;
+    if (!this.params.autoFit) {
+      this.viewport.style.width = `${widthPx / this._dpr + SCROLLBAR_WIDTH}px`;
+      this.viewport.style.height = `${heightPx / this._dpr}px`;
+      this.viewport.style.flex = 'none';
+    }
+    this.input.style.fontSize = `${this.params.fontSize}px`;
+    this._scrollOffset = Math.min(this._scrollOffset, emu.scrollbackLength);
+    this._fullRedraw = true;
+    this._renderNow();
+    if (sizeChanged) {
+      if (this.driver) this.driver.setSize(rows, cols);
+      for (const callback of this._resizeCallbacks) callback(rows, cols);
+    }
+  }
+
+  _fitToContainer() {
+    if (!this.params.autoFit || this._closed) return;
+    const dpr = window.devicePixelRatio || 1;
+    if (dpr !== this._dpr) this._measureFont();
+    const width = this.viewport.clientWidth - SCROLLBAR_WIDTH;
+    const height = this.viewport.clientHeight;
+    if (width <= 0 || height <= 0) return;
+    const cols = Math.max(2, Math.floor((width * this._dpr) / this._cellWidth));
+    const rows = Math.max(1, Math.floor((height * this._dpr) / this._cellHeight));
+    this._applySize(cols, rows);
+  }
+
+  _onMetricsChanged() {
+    if (this._closed) return;
+    this._measureFont();
+    this._colorCache.clear();
+    if (this.params.autoFit) this._fitToContainer();
+    else this._applySize(this.emulator.cols, this.emulator.rows);
+  }
+
+  _observeContainer() {
+    if (typeof ResizeObserver !== 'undefined') {
+      this._resizeObserver = new ResizeObserver(() => this._refitSoon());
+      this._resizeObserver.observe(this.viewport);
+    }
+    this._fitToContainer();
+  }
+
+  _refitSoon() {
+    if (this._refitPending) return;
+    this._refitPending = true;
+    requestAnimationFrame(() => {
+      this._refitPending = false;
+      this._fitToContainer();
+    });
+  }
+
+  // Browser zoom and moving the window to another screen change devicePixelRatio: the cells
+  // are measured again so that text stays sharp.
+  _watchPixelRatio() {
+    if (!window.matchMedia) return;
+    const query = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    const onChange = () => {
+      this._pixelRatioQuery = null;
+      if (this._closed) return;
+      this._onMetricsChanged();
+      this._watchPixelRatio();
+    };
+    query.addEventListener('change', onChange, { once: true });
+    this._pixelRatioQuery = { query, onChange };
+  }
+
+  _stopObserving() {
+    if (this._resizeObserver) this._resizeObserver.disconnect();
+    this._resizeObserver = null;
+  }
+}

@@ -1,0 +1,33 @@
+// The terminal's style sheet, injected once so that the module works without a stylesheet.
+const STYLE_ID = 'xwterm-style';
+const STYLE_TEXT = `
+.xwterm { display: flex; flex-direction: column; box-sizing: border-box; min-width: 0; min-height: 0; }
+.xwterm.xwterm-fit { width: 100%; height: 100%; }
+.xwterm.xwterm-fixed { width: max-content; }
+.xwterm.xwterm-center { margin: 0 auto; }
+.xwterm-title { padding: 2px 8px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.xwterm-viewport { position: relative; overflow: hidden; flex: 1 1 auto; min-height: 0; }
+.xwterm-canvas { position: absolute; left: 0; top: 0; cursor: text; touch-action: none; }
+.xwterm-input { position: absolute; width: 2px; height: 1em; padding: 0; border: 0; margin: 0;
+  opacity: 0; resize: none; overflow: hidden; white-space: nowrap; outline: none;
+  caret-color: transparent; color: transparent; background: transparent; z-index: -1; }
+.xwterm-scrollbar { position: absolute; top: 0; right: 0; bottom: 0; width: 12px;
+  overflow-x: hidden; overflow-y: scroll; scrollbar-width: thin; }
+.xwterm-scrollbar > div { width: 1px; }
+.xwterm-bell { position: absolute; inset: 0; pointer-events: none; background: rgba(255,255,255,0.18);
+  opacity: 0; transition: opacity 0.15s ease-out; }
+.xwterm-bell.xwterm-bell-on { opacity: 1; transition: none; }
+.xwterm-status { display: flex; gap: 6px; align-items: center; padding: 2px 4px; background: #2b2b2b;
+  color: #ddd; white-space: nowrap; overflow: hidden; }
+.xwterm-status-state { padding: 1px 8px; border-radius: 3px; overflow: hidden; text-overflow: ellipsis; }
+.xwterm-status-fill { flex: 1 1 auto; }
+.xwterm-status button { font: inherit; padding: 0 8px; }
+`;
+
+export function injectStyle() {
+  if (typeof document === 'undefined' || document.getElementById(STYLE_ID)) return;
+  const style = document.createElement('style');
+  style.id = STYLE_ID;
+  style.textContent = STYLE_TEXT;
+  document.head.appendChild(style);
+}
