@@ -18,6 +18,7 @@ import binascii
 import logging
 import os
 import struct
+import subprocess
 import sys
 
 from ..compat import create_task, get_running_loop
@@ -38,6 +39,9 @@ CONNECT_TIMEOUT = 10.0
 CONNECT_POLL = 0.01
 #: Seconds between closing the signal pipe (conhost then ends its console) and the kill.
 CLOSE_GRACE = 2.0
+#: Seconds between exit checks (growing from the first to the second).
+EXIT_POLL_FIRST = 0.02
+EXIT_POLL_IDLE = 0.5
 #: The helper puts PYTHONPATH back to this before starting conhost (see helper_environment).
 ORIGINAL_PYTHONPATH = "XWTERM_ORIGINAL_PYTHONPATH"
 
@@ -65,6 +69,12 @@ def conhost_options(columns, lines, handle):
     """conhost's arguments before ``--``."""
     return ["--headless", "--width", str(columns), "--height", str(lines),
             "--signal", format_handle(handle)]
+
+
+def conhost_command_line(program, options, command):
+    """conhost's command line: ``command`` goes after ``--`` as it is (a Windows command
+    line, not one quoted argument: conhost runs everything after ``--``)."""
+    return subprocess.list2cmdline(list(program) + list(options) + ["--"]) + " " + command
 
 
 def helper_arguments(pipe, command, size):
@@ -249,7 +259,24 @@ class ConhostTerminal(Terminal):
     async def wait(self):
         if self._process is None:
             raise RuntimeError("terminal was never started")
-        return await self._process.wait()
+        await self._exits_within(None)
+        return self._process.returncode
+
+    async def _exits_within(self, seconds):
+        """Wait for the helper's exit (at most ``seconds``, None: no limit); True if it did.
+
+        Not ``Process.wait()``: that also waits for stdout's end-of-file, which never
+        comes while nobody reads stdout. ``returncode`` is set at the exit itself.
+        """
+        loop = get_running_loop()
+        deadline = None if seconds is None else loop.time() + seconds
+        delay = EXIT_POLL_FIRST
+        while self._process.returncode is None:
+            if deadline is not None and loop.time() >= deadline:
+                return False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, EXIT_POLL_IDLE)
+        return True
 
     async def close(self):
         if self._process is None:
@@ -264,11 +291,7 @@ class ConhostTerminal(Terminal):
         process = self._process
         try:
             self._close_signal()
-            if process.returncode is None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(process.wait()), CLOSE_GRACE)
-                except asyncio.TimeoutError:
-                    pass
+            await self._exits_within(CLOSE_GRACE)
             if self._job is not None:
                 self._job.terminate(1)
             elif process.returncode is None:
@@ -276,14 +299,17 @@ class ConhostTerminal(Terminal):
                     process.kill()
                 except ProcessLookupError:
                     pass
-            await process.wait()
+            if not await self._exits_within(CLOSE_GRACE):
+                log.warning("conhost helper %d still runs after being killed", process.pid)
         finally:
             if self._job is not None:
                 self._job.close()
                 self._job = None
+            # Closing asyncio's transport closes the pipes too, even an unread stdout
+            # (whose end-of-file Process.wait() would otherwise wait for forever).
             transport = getattr(process, "_transport", None)
             if transport is not None:
-                transport.close()  # the pipes too, even if nobody read stdout to its end
+                transport.close()
 
     def _close_signal(self):
         if self._signal is not None:

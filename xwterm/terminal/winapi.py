@@ -267,8 +267,8 @@ def start_with_handle(program, options, command, handle):
     the standard handles) through a handle list; 3.6 has none and inherits every
     inheritable handle.
     """
-    command_line = subprocess.list2cmdline(list(program) + list(options) + ["--"])
-    command_line += " " + command
+    from .conhost import conhost_command_line
+    command_line = conhost_command_line(program, options, command)
     if sys.version_info >= (3, 7):
         startupinfo = subprocess.STARTUPINFO(lpAttributeList={"handle_list": [handle]})
         return subprocess.Popen(command_line, close_fds=True, startupinfo=startupinfo)
