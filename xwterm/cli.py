@@ -89,7 +89,7 @@ def build_parser():
     add('--conhost-helper', nargs='*', default=None, help=argparse.SUPPRESS)
     add('--command', metavar='COMMAND',
         help='command line to run in each terminal (default: $SHELL, '
-             'else /bin/bash, else /bin/sh)')
+             'else /bin/bash, else /bin/sh; on Windows %%COMSPEC%%)')
     add('--docroot', metavar='DIR', default=None,
         help='directory of the web page (default: web/ of the source tree)')
     add('--idle-timeout', type=_seconds, default=120.0, metavar='SECONDS',
@@ -122,10 +122,26 @@ def _command(parser, options):
                      'arguments, not both')
     if options.command:
         try:
-            return shlex.split(options.command)
+            return _split_command(options.command)
         except ValueError as error:
             parser.error('--command: %s' % error)
     return args or None
+
+
+def _split_command(text):
+    """``--command`` as arguments; Windows paths keep their backslashes."""
+    if sys.platform == 'win32':
+        from .terminal.windows import split_command_line
+        return split_command_line(text)
+    return shlex.split(text)
+
+
+def _select_windows_backend(options):
+    """--use-conpty, else conhost (the default); and a loop that runs subprocesses."""
+    from .terminal import CONHOST, CONPTY, select_backend
+    from .terminal.windows import use_proactor_loop
+    select_backend(CONPTY if options.use_conpty else CONHOST)
+    use_proactor_loop()
 
 
 def _configure_logging(level):
@@ -164,6 +180,11 @@ def main(argv=None):
                         ('--conhost-helper', options.conhost_helper is not None)):
         if given and not windows:
             parser.error('%s is only available on Windows' % flag)
+    if options.conhost_helper is not None:
+        from .terminal.conhost_helper import main as conhost_helper
+        return conhost_helper(options.conhost_helper)
+    if windows:
+        _select_windows_backend(options)
     command = _command(parser, options)
     level = logging.ERROR if options.quiet else getattr(logging, options.log_level)
     _configure_logging(level)

@@ -98,7 +98,7 @@ def _install_hint(package):
 def _pty_status():
     """``(ok, text)`` for the terminal backend."""
     if sys.platform == 'win32':
-        return False, 'Windows terminals are not supported by this version'
+        return windows_terminal_status()
     try:
         master, slave = os.openpty()
     except OSError as error:
@@ -112,6 +112,16 @@ def _pty_status():
     except TerminalStartError as error:
         return False, 'pty ok, but %s (use --command)' % error
     return True, 'pty ok, default shell %s' % shell
+
+
+def windows_terminal_status(report=None):
+    """``(ok, text)``: which Windows backends can run here, and why the others cannot."""
+    if report is None:
+        from .terminal.windows import backend_report
+        report = backend_report()
+    parts = ['%s %s' % (name, ('can run (%s)' % why) if ok else ('cannot run: %s' % why))
+             for name, ok, why in report]
+    return any(ok for _name, ok, _why in report), '; '.join(parts)
 
 
 def _vendor_status():

@@ -228,8 +228,11 @@ class Server(object):
             def handler(signum, frame):
                 loop.call_soon_threadsafe(self.request_stop)
             previous = dict((signum, signal.signal(signum, handler)) for signum in signals)
+            from .consolectrl import install
+            remove_console_handler = install(loop, self.request_stop)
 
             def restore():
+                remove_console_handler()
                 for signum, old_handler in previous.items():
                     signal.signal(signum, old_handler)
             return restore
