@@ -263,16 +263,19 @@ def start_with_handle(program, options, command, handle):
     """Start ``program options -- command`` with the helper's stdin/stdout and ``handle``.
 
     ``command`` is appended as it is (a Windows command line, not one quoted argument),
-    as conhost reads everything after ``--``. Python 3.7+ passes exactly ``handle`` (and
-    the standard handles) through a handle list; 3.6 has none and inherits every
-    inheritable handle.
+    as conhost reads everything after ``--``. stdin/stdout are given explicitly, so that
+    Popen passes them as standard handles (STARTF_USESTDHANDLES) and puts them into the
+    handle list next to ``handle``: with a handle list, nothing else is inherited (3.7+;
+    3.6 has no handle list and inherits every inheritable handle).
     """
     from .conhost import conhost_command_line
     command_line = conhost_command_line(program, options, command)
+    streams = {"stdin": 0, "stdout": 1, "stderr": subprocess.DEVNULL}
     if sys.version_info >= (3, 7):
         startupinfo = subprocess.STARTUPINFO(lpAttributeList={"handle_list": [handle]})
-        return subprocess.Popen(command_line, close_fds=True, startupinfo=startupinfo)
-    return subprocess.Popen(command_line, close_fds=False)
+        return subprocess.Popen(command_line, close_fds=True, startupinfo=startupinfo,
+                                **streams)
+    return subprocess.Popen(command_line, close_fds=False, **streams)
 
 
 def helper_spawn_options():
