@@ -298,10 +298,11 @@ WINDOWS_MODULES = ["xwterm/terminal/%s.py" % name for name in (
     "__init__", "winapi", "worker", "windows", "conpty", "conhost", "conhost_helper")] + [
     "xwterm/consolectrl.py", "xwterm/cli.py", "xwterm/doctor.py", "xwterm/server.py",
     "tests/windows_standins.py", "tests/windows_fake_conhost.py",
-    "tests/windows_helper_standin.py"]
+    "tests/windows_helper_standin.py", "tests/windows_py36_smoke.py"]
 
 
-def test_windows_modules_parse_on_python_3_6():
+def _python36():
+    """The Python 3.6 interpreter CI uses, or skip."""
     try:
         python36 = subprocess.run(["bash", os.path.join(ROOT, ".ci", "pyenv-python"), "3.6"],
                                   stdout=subprocess.PIPE, universal_newlines=True,
@@ -310,6 +311,11 @@ def test_windows_modules_parse_on_python_3_6():
         python36 = ""
     if not python36 or not os.path.exists(python36):
         pytest.skip("no Python 3.6 here")
+    return python36
+
+
+def test_windows_modules_parse_on_python_3_6():
+    python36 = _python36()
     check = "import ast, sys\nfor path in sys.argv[1:]:\n    ast.parse(open(path).read(), path)"
     result = subprocess.run([python36, "-c", check] + WINDOWS_MODULES, cwd=ROOT,
                             stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
@@ -344,3 +350,12 @@ def test_server_installs_the_console_handler_where_the_loop_has_no_signal_handle
     server, installed = run(main())
     assert installed == [("install", server.request_stop)]
     assert calls[-1] == ("remove",)
+
+
+def test_backends_run_on_python_3_6():
+    python36 = _python36()
+    result = subprocess.run([python36, os.path.join(ROOT, "tests", "windows_py36_smoke.py")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=120)
+    assert result.stdout.split("\n")[:2] == ["conpty ok", "conhost ok"], (
+        result.stdout + result.stderr)

@@ -16,6 +16,7 @@ server decides when its sessions end.
 import logging
 import os
 import shlex
+import shutil
 import signal
 import sys
 
@@ -71,7 +72,7 @@ def run_helper(args, api):
         return 2
     _ignore_console_interrupts()
     program = conhost_program(api)
-    if not program or not os.path.isfile(program[0]):
+    if not program or not (os.path.isfile(program[0]) or shutil.which(program[0])):
         log.error("conhost program not found: %s", program[0] if program else "(empty)")
         return 2
     try:
