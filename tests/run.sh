@@ -14,9 +14,14 @@ PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 export PYTHON
 
 step "install: Debian chromium, pip and npm test dependencies"
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages: the browser, and the full-screen programs the reattach tests run.
+packages=()
+for tool in chromium vim htop mc less; do
+    command -v "$tool" >/dev/null || packages+=("$tool")
+done
+if [ "${#packages[@]}" -gt 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 "$PYTHON" -m pip install -q --disable-pip-version-check -r tests/requirements.txt
 npm ci --no-audit --no-fund --loglevel=error

@@ -136,17 +136,15 @@ class ReplayBuffer(object):
             return
         self._chunks.append(bytes(data))
         self.size += len(data)
-        while self.size > self.limit and len(self._chunks) > 1:
-            dropped = self._chunks.popleft()
-            self.size -= len(dropped)
-            self._start.feed(dropped)
-            self.trimmed = True
-        if self.size > self.limit:
-            only = self._chunks.popleft()
-            keep = only[-self.limit:]
-            self._start.feed(only[:-self.limit])
-            self._chunks.append(keep)
-            self.size = len(keep)
+        excess = self.size - self.limit
+        while excess > 0:
+            oldest = self._chunks.popleft()
+            if len(oldest) > excess:
+                self._chunks.appendleft(oldest[excess:])
+                oldest = oldest[:excess]
+            self._start.feed(oldest)
+            self.size -= len(oldest)
+            excess -= len(oldest)
             self.trimmed = True
 
     def snapshot(self):
