@@ -1,12 +1,19 @@
 // xwterm.js — the entry point of AnsiTerm, the browser terminal of xwterm, and its drivers.
 // Plain ES modules, no dependencies, no build step: the emulator is in ./core/ (no DOM), the
 // widget in ./term/, the communication drivers in ./drivers/ (docs/architecture-web.md).
+//
+// Pages written for the original AnsiTerm load it for its side effect and use globals:
+//   import "./xwterm.js"; var ansi = new AnsiTerm();
+// so the classes are also set on the global object; named imports work as well.
 import { Emulator } from './ansiterm-core.js';
 import { AnsiTerm } from './term/ansiterm.js';
+import { AnsiTermDecoration } from './term/decorations.js';
 import { AnsiTermDriver } from './drivers/base.js';
 import { AnsiTermHttpDriver } from './drivers/http.js';
 import { AnsiTermWebSocketDriver } from './drivers/websocket.js';
 
-export { Emulator, AnsiTerm, AnsiTermDriver, AnsiTermHttpDriver, AnsiTermWebSocketDriver };
+export { Emulator, AnsiTerm, AnsiTermDecoration, AnsiTermDriver, AnsiTermHttpDriver, AnsiTermWebSocketDriver };
 export { ANSITERM_DEFAULTS, VERSION } from './term/defaults.js';
 export { encodeKeyEvent } from './term/keys.js';
+
+Object.assign(globalThis, { AnsiTerm, AnsiTermDecoration, AnsiTermDriver, AnsiTermHttpDriver, AnsiTermWebSocketDriver });

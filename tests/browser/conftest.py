@@ -3,6 +3,7 @@ Debian's Chromium driven by Playwright (never a Playwright-downloaded browser)."
 
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -122,6 +123,46 @@ def module_server():
     server = Server(['--no-websocket']).start()
     yield server
     server.stop()
+
+
+# Pages of tests/browser/ (original_page.html, phone_page.html) served beside a copy of web/
+# by a real server (--docroot), so they load ./xwterm.js from the server that carries the
+# terminal, as a user's page would (a page Playwright fulfils itself may not open a WebSocket
+# to the loopback address).
+TEST_PAGES = ('original_page.html', 'phone_page.html')
+
+
+@pytest.fixture(scope='module')
+def docroot(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('docroot') / 'web')
+    shutil.copytree(os.path.join(REPO, 'web'), root)
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in TEST_PAGES:
+        if os.path.exists(os.path.join(here, name)):
+            shutil.copy(os.path.join(here, name), root)
+    return root
+
+
+@pytest.fixture(scope='module')
+def page_server(docroot):
+    """An HTTP-only server for the tests that need it only to serve the test pages."""
+    server = Server(['--no-websocket', '--docroot', docroot]).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_page_server(docroot):
+    servers = []
+
+    def start(*extra_args, **kwargs):
+        server = Server(list(extra_args) + ['--docroot', docroot], **kwargs).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 # Module scope, not session: while Playwright's sync API runs it holds an event loop in this

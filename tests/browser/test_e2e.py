@@ -247,6 +247,7 @@ def test_websocket_that_closes_right_after_opening_backs_off(start_server, open_
           }
           Object.assign(RefusingSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
           window.WebSocket = RefusingSocket;
+          window.WebSocketStream = undefined;  // the driver would prefer it (flow control)
         ''')
 
     term = open_terminal(server.url, before_load=refusing_websocket)

@@ -1,7 +1,9 @@
 /**
  * Base class of the communication drivers. On its own it is the "dummy" channel: what the
- * terminal sends comes back as output. Extensions override start, _tx, setSize and close and
- * report through _new_data, _set_connection_state and _session_ended.
+ * terminal sends comes back as output. Extensions override _start (or start), _tx, setSize,
+ * close and, when they can stop reading, pause/resume; they report through _new_data,
+ * _set_connection_state and _session_ended. Drivers written for the original AnsiTerm
+ * (override _start and _tx, call _new_data and _set_connection_state) work unchanged.
  */
 export class AnsiTermDriver {
   constructor(params) {
@@ -25,8 +27,22 @@ export class AnsiTermDriver {
 
   start() {
     this._running = true;
-    if (this.constructor === AnsiTermDriver) this._set_connection_state(true, 'connected', 'local echo');
+    this._start();
   }
+
+  // What starting means for this channel; the dummy channel is connected at once.
+  _start() {
+    this._set_connection_state(true, 'connected', 'local echo');
+  }
+
+  // Flow control: the terminal holds enough output (it is frozen) and asks the driver to stop
+  // reading, so that the server's flow control holds the program. Returns whether the driver
+  // did stop; one that cannot (this base class) returns false.
+  pause() {
+    return false;
+  }
+
+  resume() {}
 
   // Starts a new session after the previous one ended.
   restart() {

@@ -21,4 +21,5 @@ export const DRIVER_DEFAULTS = {
   wsSizeData: '?lines?x?columns?',
   wsReconnect: true,
   wsConnectTimeout: 10000,
+  wsFlowControl: true,
 };

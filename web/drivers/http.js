@@ -17,6 +17,7 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     this._abort = null;
     this._wakePoll = null;
     this._pendingSizeGet = false;
+    this._paused = false;
   }
 
   start() {
@@ -36,6 +37,18 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     this._generation += 1;
     if (this._abort) this._abort.abort();
     this._abort = null;
+    if (this._wakePoll) this._wakePoll();
+  }
+
+  // A paused driver polls no more (a poll already in flight still delivers): the server's
+  // bounded output buffer then holds the shell.
+  pause() {
+    this._paused = true;
+    return true;
+  }
+
+  resume() {
+    this._paused = false;
     if (this._wakePoll) this._wakePoll();
   }
 
@@ -131,6 +144,10 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     let sizeSent = false;
     while (this._running && generation === this._generation) {
       const isSizeRequest = !sizeSent || this._pendingSizeGet;
+      if (this._paused && !isSizeRequest) {
+        await this._nap(this.params.slowRefresh);
+        continue;
+      }
       const url = isSizeRequest ? this._sizeUrl() : this._pollUrl();
       const startedAt = Date.now();
       let reply;

@@ -1,11 +1,13 @@
 import { backoffDelay, fillSizeTemplate, firstChunk, parseExitStatus } from './common.js';
 import { AnsiTermDriver } from './base.js';
 import { DRIVER_DEFAULTS } from './defaults.js';
+import { openSocket } from './socket.js';
 
 /**
  * WebSocket channel: JSON frames {wsDataTag: text} and {wsSizeTag: "LINESxCOLUMNS"}.
  * A connection lost without the shell exiting is re-established with backoff; input typed
- * meanwhile is queued and delivered once connected.
+ * meanwhile is queued and delivered once connected. pause() stops reading where the browser
+ * has WebSocketStream (socket.js).
  */
 export class AnsiTermWebSocketDriver extends AnsiTermDriver {
   constructor(params) {
@@ -17,6 +19,7 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     this._failures = 0;
     this._retryTimer = null;
     this._unreachableCallbacks = [];
+    this._paused = false;
   }
 
   static endpointUrl(endpoint) {
@@ -66,7 +69,7 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
   }
 
   _tx(text) {
-    if (this._socket && this._socket.readyState === WebSocket.OPEN) {
+    if (this._socket && this._socket.isOpen) {
       for (let rest = text; rest;) {
         const chunk = firstChunk(rest);
         this._socket.send(JSON.stringify({ [this.params.wsDataTag]: chunk }));
@@ -88,7 +91,7 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
   }
 
   _sendSize() {
-    if (!this.nLines || !this._socket || this._socket.readyState !== WebSocket.OPEN) return;
+    if (!this.nLines || !this._socket || !this._socket.isOpen) return;
     const size = fillSizeTemplate(this.params.wsSizeData, this.nLines, this.nColumns);
     this._socket.send(JSON.stringify({ [this.params.wsSizeTag]: size }));
   }
@@ -97,42 +100,56 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     if (!this._running) return;
     this._set_connection_state(false, this.everConnected ? 'reconnecting' : 'connecting',
       this.everConnected ? 'WebSocket: reconnecting…' : 'WebSocket: connecting…');
-    let socket;
+    let socket = null;
+    let opened = false;
+    let connectTimer = null;
+    const handlers = {
+      onOpen: () => {
+        clearTimeout(connectTimer);
+        if (this._socket !== socket) return;
+        opened = true;
+        this.everConnected = true;
+        this._set_connection_state(true, 'connected', 'WebSocket: connected');
+        this._sendSize();
+        if (this._paused) socket.pause();
+        const queued = this._queue.join('');
+        this._queue = [];
+        if (queued) this._tx(queued);
+      },
+      onMessage: (data) => {
+        if (this._socket !== socket) return;
+        // Only a connection that carries output resets the backoff: a server that accepts and
+        // closes at once (session limit, shell that cannot start) must not be retried twice a second.
+        this._failures = 0;
+        this._onMessage(data);
+      },
+      onClose: (event) => {
+        clearTimeout(connectTimer);
+        this._onSocketClosed(socket, opened, event);
+      },
+    };
     try {
-      socket = new WebSocket(this._urlWithSize());
+      socket = openSocket(this._urlWithSize(), handlers, { flowControl: this.params.wsFlowControl });
     } catch (error) {
       this._onSocketClosed(null, false, { code: 1006, reason: error.message });
       return;
     }
-    socket.binaryType = 'arraybuffer';
     this._socket = socket;
-    let opened = false;
     // A firewall that drops packets would keep the socket connecting for minutes.
-    const connectTimer = setTimeout(() => {
-      if (socket.readyState === WebSocket.CONNECTING) socket.close();
+    connectTimer = setTimeout(() => {
+      if (socket.isConnecting) socket.close();
     }, this.params.wsConnectTimeout);
-    socket.onopen = () => {
-      clearTimeout(connectTimer);
-      if (this._socket !== socket) return;
-      opened = true;
-      this.everConnected = true;
-      this._set_connection_state(true, 'connected', 'WebSocket: connected');
-      this._sendSize();
-      const queued = this._queue.join('');
-      this._queue = [];
-      if (queued) this._tx(queued);
-    };
-    socket.onmessage = (event) => {
-      if (this._socket !== socket) return;
-      // Only a connection that carries output resets the backoff: a server that accepts and
-      // closes at once (session limit, shell that cannot start) must not be retried twice a second.
-      this._failures = 0;
-      this._onMessage(event.data);
-    };
-    socket.onclose = (event) => {
-      clearTimeout(connectTimer);
-      this._onSocketClosed(socket, opened, event);
-    };
+  }
+
+  // Flow control (see socket.js): true when the connection really stopped reading.
+  pause() {
+    this._paused = true;
+    return Boolean(this._socket && this._socket.pause());
+  }
+
+  resume() {
+    this._paused = false;
+    if (this._socket) this._socket.resume();
   }
 
   _onMessage(data) {

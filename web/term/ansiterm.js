@@ -14,7 +14,9 @@ import { ScrollViewMethods } from './scrollview.js';
 import { InputMethods } from './input.js';
 import { MouseMethods } from './mouse.js';
 import { SelectionMethods } from './selection.js';
-import { DecorationMethods } from './decorations.js';
+import { ClipboardMethods } from './clipboard.js';
+import { FreezeMethods, FREEZE_USER, FREEZE_SELECTION, FREEZE_SCROLL } from './freeze.js';
+import { TitleBar, StatusBar } from './decorations.js';
 import { BellMethods } from './bell.js';
 
 export class AnsiTerm {
@@ -26,6 +28,14 @@ export class AnsiTerm {
     this._titleCallbacks = [];
     this._statusCallbacks = [];
     this._resizeCallbacks = [];
+    this._freezeCallbacks = [];
+    this._appCursorCallbacks = [];
+    this._copyCallbacks = [];
+    this._freezeState = 0;
+    this._heldOutput = [];
+    this._heldCharacters = 0;
+    this._driverPaused = false;
+    this._applicationCursor = false;
     this._scrollOffset = 0;
     this._frameRequested = false;
     this._fullRedraw = true;
@@ -77,10 +87,17 @@ export class AnsiTerm {
 
   // ----- public API -------------------------------------------------------------------------
 
+  // Output for the screen (text or UTF-8 bytes); held while the terminal is frozen.
   write(data) {
-    if (this._closed) return;
+    if (this._closed || !data || !data.length) return;
+    if (this._freezeState) this._holdOutput(data);
+    else this._applyOutput(data);
+  }
+
+  _applyOutput(data) {
     this.emulator.write(data);
     this._scheduleRender();
+    if (this.emulator.modes.applicationCursor !== this._applicationCursor) this._onApplicationCursorChange();
   }
 
   sendText(text) {
@@ -90,6 +107,7 @@ export class AnsiTerm {
       return;
     }
     this._scrollToBottom();
+    this._flushSize();
     this.driver.send(text);
   }
 
@@ -111,13 +129,30 @@ export class AnsiTerm {
     this._closed = true;
     this._stopObserving();
     clearInterval(this._blinkTimer);
+    clearTimeout(this._sizeTimer);
     window.removeEventListener('resize', this._onWindowResize);
     if (this._pixelRatioQuery) {
       this._pixelRatioQuery.query.removeEventListener('change', this._pixelRatioQuery.onChange);
     }
     if (this.driver) this.driver.close();
     if (this._audio) this._audio.close().catch(() => {});
+    for (const decoration of [this.titleBar, this.statusBar, this.softKeys]) if (decoration) decoration.remove();
     this.root.remove();
+  }
+
+  getCanvas() {
+    return this.canvas;
+  }
+
+  // One cell in CSS pixels, with where underlines are drawn (offset from the cell's top).
+  getCharRect() {
+    const thickness = Math.max(1, Math.round(this._dpr));
+    return {
+      width: this._cssCellWidth,
+      height: this._cssCellHeight,
+      underline_height: thickness / this._dpr,
+      underline_off: (this._baseline + thickness) / this._dpr,
+    };
   }
 
   dumpScreen() {
@@ -142,9 +177,13 @@ export class AnsiTerm {
     driver.registerOnConnectionChange((connected, text) => {
       if (this.driver === driver) this._onConnectionChange(connected, text);
     });
-    driver.registerOnSessionEnd((status) => {
-      if (this.driver === driver) this._onSessionEnd(status);
-    });
+    // Drivers written for the original AnsiTerm may not know sessions that end.
+    if (typeof driver.registerOnSessionEnd === 'function') {
+      driver.registerOnSessionEnd((status) => {
+        if (this.driver === driver) this._onSessionEnd(status);
+      });
+    }
+    this._driverPaused = false;
     driver.setSize(this.emulator.rows, this.emulator.cols);
     driver.start();
   }
@@ -155,7 +194,6 @@ export class AnsiTerm {
   cancelOnStatusChange(callback) { this._statusCallbacks = this._statusCallbacks.filter((c) => c !== callback); }
   registerOnResize(callback) { this._resizeCallbacks.push(callback); }
   cancelOnResize(callback) { this._resizeCallbacks = this._resizeCallbacks.filter((c) => c !== callback); }
-
 
   // ----- DOM --------------------------------------------------------------------------------
 
@@ -171,12 +209,8 @@ export class AnsiTerm {
     this.root = root;
 
     if (p.hasTitleBar) {
-      this.titleBar = document.createElement('div');
-      this.titleBar.className = 'xwterm-title';
-      this.titleBar.style.background = p.titleBackground;
-      this.titleBar.style.color = p.titleForeground;
-      this.titleBar.style.font = p.statusFont;
-      root.appendChild(this.titleBar);
+      this.titleBar = new TitleBar(this);
+      root.appendChild(this.titleBar.element);
     }
 
     const viewport = document.createElement('div');
@@ -210,17 +244,15 @@ export class AnsiTerm {
     viewport.appendChild(this.bellFlash);
     root.appendChild(viewport);
 
-    if (p.hasStatusBar) this._buildStatusBar(root);
+    if (p.hasStatusBar) {
+      this.statusBar = new StatusBar(this);
+      root.appendChild(this.statusBar.element);
+    }
     container.appendChild(root);
   }
 
-
   _onConnectionChange(connected, text) {
-    if (this.statusState) {
-      this.statusState.textContent = text;
-      this.statusState.style.color = connected ? this.params.statusForegroundOk : this.params.statusForegroundKo;
-      this.statusState.style.background = connected ? this.params.statusBackgroundOk : this.params.statusBackgroundKo;
-    }
+    if (this.statusBar) this.statusBar.showConnection(connected, text);
     this.root.dataset.connection = this.driver.state;
     for (const callback of this._statusCallbacks) callback(connected, text, this.driver.state);
   }
@@ -243,16 +275,25 @@ export class AnsiTerm {
 
   _setTitle(title, initial) {
     this._title = title;
-    if (this.titleBar) this.titleBar.textContent = title || '\u00a0';
+    if (this.titleBar) this.titleBar.setTitle(title);
     if (!initial) for (const callback of this._titleCallbacks) callback(title);
   }
 
+  _updateStatusSize() {
+    if (!this.statusBar) return;
+    const emu = this.emulator;
+    this.statusBar.showSize(`${emu.cols}×${emu.rows}${this._scrollOffset ? ` · ${this._scrollOffset} lines back` : ''}`);
+  }
 
   _sendToHost(data) {
     if (this.driver && !this._sessionEnded) this.driver.send(data);
   }
-
 }
 
+// The reasons of a freeze, as bits of getFreezeState() (freeze.js).
+AnsiTerm.FREEZE_USER = FREEZE_USER;
+AnsiTerm.FREEZE_SELECTION = FREEZE_SELECTION;
+AnsiTerm.FREEZE_SCROLL = FREEZE_SCROLL;
+
 installMethods(AnsiTerm, RendererMethods, LayoutMethods, ScrollViewMethods, InputMethods, MouseMethods,
-  SelectionMethods, DecorationMethods, BellMethods);
+  SelectionMethods, ClipboardMethods, FreezeMethods, BellMethods);

@@ -43,8 +43,17 @@ export const ANSITERM_DEFAULTS = {
   hasStatusBar: true,
   hasSoftKeyboard: false,
   hasSoftFKeys: false,
+  // The original AnsiTerm's bell: seconds, Hz, amplitude ratio from one sample to the next.
   bell_enabled: true,
-  bell_duration: 0.15,
-  bell_frequency: 880,
+  bell_duration: 0.5,
+  bell_frequency: 1760,
   bell_decay: 0.9998,
+  // false: the companion scrollbar class of the original's scrollbar.js, when the page loaded it.
+  internalScrollbar: true,
+  // Minimum interval between two size changes sent to the host.
+  resizeMitigationTimeMS: 750,
+  // Accepted for the original's pages; the cursor is always drawn with the frame it belongs to.
+  cursorUpdateStyle: 'smart',
+  // Characters of output held while frozen before the driver is asked to stop reading.
+  freezeHoldLimit: 262144,
 };

@@ -18,7 +18,6 @@ export class InputMethods {
     this.sendText(data);
   }
 
-
   _attachInput() {
     const input = this.input;
     input.addEventListener('keydown', (event) => this._onKeyDown(event));
@@ -33,12 +32,7 @@ export class InputMethods {
       event.preventDefault();
       this.paste(event.clipboardData.getData('text/plain'));
     });
-    input.addEventListener('copy', (event) => {
-      const text = this.getSelectionText();
-      if (!text) return;
-      event.preventDefault();
-      event.clipboardData.setData('text/plain', text);
-    });
+    input.addEventListener('copy', (event) => this._onCopyEvent(event));
     input.addEventListener('focus', () => this._setFocused(true));
     input.addEventListener('blur', () => this._setFocused(false));
 
@@ -60,7 +54,7 @@ export class InputMethods {
     canvas.addEventListener('mousemove', (event) => {
       if (!this._mouseButtonsDown) this._onMouseMove(event);
     });
-    this.scrollbar.addEventListener('scroll', () => this._onScrollbarScroll());
+    this._attachScrollbar();
   }
 
   _setFocused(focused) {
@@ -88,9 +82,46 @@ export class InputMethods {
     const data = encodeKeyEvent(event, modes);
     if (data === null) return;
     event.preventDefault();
+    this._sendKeyBytes(data);
+  }
+
+  // A key given as a KeyboardEvent or a plain object {key, code, ctrlKey, altKey, metaKey,
+  // shiftKey, composed}, sent exactly as the keyboard would send it; focuses the terminal.
+  sendKeyByKeyEvent(keyEvent) {
+    const data = this._keyBytes(keyEvent);
+    if (data) this._sendKeyBytes(data);
+    this.focus();
+  }
+
+  // encodeKeyEvent leaves plain printable keys to the input event; sent by name, they are
+  // their own text. Ctrl/Meta shortcuts it leaves alone (copy, paste) send nothing.
+  _keyBytes(keyEvent) {
+    const encoded = encodeKeyEvent(keyEvent, this.emulator.modes);
+    if (encoded !== null) return encoded;
+    const key = keyEvent.key || '';
+    return [...key].length === 1 && !keyEvent.ctrlKey && !keyEvent.metaKey ? key : null;
+  }
+
+  _sendKeyBytes(data) {
     this._blinkOn = true;
     this.clearSelection();
     this.sendText(data);
+  }
+
+  // cb(applicationCursorKeys): now, and whenever the application switches DECCKM.
+  registerOnAppCursorKeyChange(callback) {
+    this._appCursorCallbacks.push(callback);
+    callback(this._applicationCursor);
+  }
+
+  cancelOnAppCursorKeyChange(callback) {
+    this._appCursorCallbacks = this._appCursorCallbacks.filter((c) => c !== callback);
+  }
+
+  _onApplicationCursorChange() {
+    this._applicationCursor = this.emulator.modes.applicationCursor;
+    if (this.softKeys) this.softKeys.showApplicationCursor(this._applicationCursor);
+    for (const callback of this._appCursorCallbacks) callback(this._applicationCursor);
   }
 
   _onInput(event) {
@@ -119,5 +150,4 @@ export class InputMethods {
     }
     input.value = '';
   }
-
 }

@@ -48,9 +48,31 @@ export class LayoutMethods {
     this._fullRedraw = true;
     this._renderNow();
     if (sizeChanged) {
-      if (this.driver) this.driver.setSize(rows, cols);
+      this._sendSize();
       for (const callback of this._resizeCallbacks) callback(rows, cols);
     }
+  }
+
+  // At most one size change per resizeMitigationTimeMS reaches the host (dragging a window
+  // edge would make full-screen programs redraw for every step); the last size always does,
+  // and before any input typed after it (sendText calls _flushSize).
+  _sendSize() {
+    if (!this.driver) return;
+    const wait = (this._sizeSentAt || 0) + this.params.resizeMitigationTimeMS - Date.now();
+    if (wait > 0) {
+      if (!this._sizeTimer) this._sizeTimer = setTimeout(() => this._flushSize(), wait);
+      return;
+    }
+    this._sizeSentAt = Date.now();
+    this.driver.setSize(this.emulator.rows, this.emulator.cols);
+  }
+
+  _flushSize() {
+    if (!this._sizeTimer) return;
+    clearTimeout(this._sizeTimer);
+    this._sizeTimer = null;
+    this._sizeSentAt = 0;
+    this._sendSize();
   }
 
   _fitToContainer() {

@@ -67,7 +67,6 @@ export class MouseMethods {
     this._scheduleRender();
   }
 
-
   _onMouseMove(event) {
     const cell = this._cellAt(event);
     const modes = this.emulator.modes;
@@ -124,5 +123,4 @@ export class MouseMethods {
     this._selecting = false;
     this.focus();
   }
-
 }

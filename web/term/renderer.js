@@ -42,7 +42,8 @@ export class RendererMethods {
     this._updateStatusSize();
   }
 
-
+  // Scrolling output moves the pixels already drawn instead of drawing every row again; the
+  // emulator's damage then names only the rows that really changed.
   _shiftCanvasUp(lines) {
     const height = this._cellHeight;
     const width = this.canvas.width;
@@ -77,7 +78,6 @@ export class RendererMethods {
     this._colorCache.set(value, css);
     return css;
   }
-
 
   _drawRow(viewRow) {
     const ctx = this.ctx;

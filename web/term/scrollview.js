@@ -21,8 +21,42 @@ export class ScrollViewMethods {
     if (this._scrollOffset) this._scrollBy(-this._scrollOffset);
   }
 
+  // With internalScrollbar: false, a page that loaded the original AnsiTerm's scrollbar.js
+  // (the global GenericScrollBarAdder) gets that widget instead of the platform scrollbar. It is
+  // driven as a plain range: 0 is the oldest history line, the history length follows the output.
+  _attachScrollbar() {
+    const Companion = typeof window.GenericScrollBarAdder === 'function' ? window.GenericScrollBarAdder : null;
+    if (this.params.internalScrollbar || !Companion) {
+      this.scrollbar.addEventListener('scroll', () => this._onScrollbarScroll());
+      return;
+    }
+    this.scrollbar.style.display = 'none';
+    const adder = new Companion(this.canvas, { vertical: true, horizontal: false });
+    this.companionScrollbar = adder.verticalScrollbar;
+    this.companionScrollbar.setMinValue(0);
+    this.companionScrollbar.registerOnChange((change) => {
+      const value = typeof change === 'object' && change !== null ? change.value : change;
+      this._scrollBy(this.emulator.scrollbackLength - Number(value) - this._scrollOffset);
+    });
+  }
+
+  _syncCompanionScrollbar() {
+    const history = this.emulator.scrollbackLength;
+    const shown = [history, this.emulator.rows, history - this._scrollOffset];
+    if (this._companionShown && this._companionShown.every((v, i) => v === shown[i])) return;
+    this._companionShown = shown;
+    const bar = this.companionScrollbar;
+    bar.setMaxValue(history);
+    bar.setVisibleRangeSize(this.emulator.rows);
+    bar.setValue(history - this._scrollOffset);
+  }
+
   // The scrollbar's range is the history plus one screen; its position mirrors _scrollOffset.
   _syncScrollbar() {
+    if (this.companionScrollbar) {
+      this._syncCompanionScrollbar();
+      return;
+    }
     const cellCss = this._cssCellHeight;
     const historyCss = this.emulator.scrollbackLength * cellCss;
     const height = `${Math.round(historyCss + this.scrollbar.clientHeight)}px`;

@@ -1,4 +1,5 @@
-// Selection (by mouse, word, line or all) and copying it to the clipboard.
+// Selection (by mouse, word, line or all) and the copy family (text, ANSI, HTML, rich text).
+import { cellsAsAnsi, cellsAsHtml, cellsAsText, selectedCells } from './copyformats.js';
 
 const WORD_SEPARATORS = ' \t()[]{}<>\'"`,;|&│';
 
@@ -22,29 +23,55 @@ export class SelectionMethods {
   }
 
   getSelectionText() {
-    const range = this._selectionRange();
-    if (!range) return '';
-    const emu = this.emulator;
-    const lines = [];
-    let current = '';
-    for (let line = range.start.line; line <= range.end.line; line++) {
-      const row = emu.getRow(this._emulatorRow(line));
-      if (!row) continue;
-      const from = line === range.start.line ? range.start.col : 0;
-      const to = line === range.end.line ? range.end.col : emu.cols - 1;
-      for (let x = from; x <= to && x < row.length; x++) current += row.text(x) || (row.width(x) === 0 ? '' : ' ');
-      if (row.wrapped && line !== range.end.line) continue;
-      lines.push(current.replace(/\s+$/, ''));
-      current = '';
-    }
-    if (current) lines.push(current.replace(/\s+$/, ''));
-    return lines.join('\n');
+    return cellsAsText(this._selectedCells());
   }
 
+  // The copy family of the original AnsiTerm; each copies the selection and returns what it
+  // put on the clipboard ('' with nothing selected).
   clipboardCopyAsText() {
-    return this._copyToClipboard(this.getSelectionText());
+    const text = this.getSelectionText();
+    return this._copy(text, true, { text });
   }
 
+  clipboardCopyAsAnsiSequence() {
+    const ansi = cellsAsAnsi(this._selectedCells());
+    return this._copy(ansi, true, { text: ansi });
+  }
+
+  clipboardCopyAsHtml() {
+    const html = this._selectionAsHtml();
+    return this._copy(html, true, { text: html });
+  }
+
+  // Rich text: text/html for editors and mail, with the plain text beside it for the rest.
+  clipboardCopyAsRichText() {
+    const html = this._selectionAsHtml();
+    return this._copy(html, false, { text: this.getSelectionText(), html });
+  }
+
+  // cb(copiedText, asText) whenever the terminal copies; asText is false for rich text.
+  registerOnCopy(callback) { this._copyCallbacks.push(callback); }
+  cancelOnCopy(callback) { this._copyCallbacks = this._copyCallbacks.filter((c) => c !== callback); }
+
+  _copy(copiedText, asText, payload) {
+    if (!copiedText) return '';
+    this._writeClipboard(payload);
+    for (const callback of this._copyCallbacks) callback(copiedText, asText);
+    return copiedText;
+  }
+
+  _selectedCells() {
+    const range = this._selectionRange();
+    if (!range) return [];
+    return selectedCells((line) => this.emulator.getRow(this._emulatorRow(line)), range, this.emulator.cols);
+  }
+
+  _selectionAsHtml() {
+    const lines = this._selectedCells();
+    if (!lines.length) return '';
+    const { foreground, background, font } = this.params;
+    return cellsAsHtml(lines, (value, isForeground) => this._color(value, isForeground), { foreground, background, font });
+  }
 
   _selectionRange() {
     const selection = this._selection;
@@ -61,7 +88,6 @@ export class SelectionMethods {
     return true;
   }
 
-
   _wordAt(line, col) {
     const row = this.emulator.getRow(this._emulatorRow(line));
     if (!row) return null;
@@ -76,30 +102,4 @@ export class SelectionMethods {
     while (end < row.length - 1 && isWord(end + 1)) end++;
     return { anchor: { line, col: start }, head: { line, col: end } };
   }
-
-
-  _copyToClipboard(text) {
-    if (!text) return false;
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).catch(() => this._copyWithCommand(text));
-      return true;
-    }
-    return this._copyWithCommand(text);
-  }
-
-  // Works on plain-HTTP pages too (no secure context), as long as it runs in a user gesture.
-  _copyWithCommand(text) {
-    const input = this.input;
-    input.value = text;
-    input.select();
-    let copied = false;
-    try {
-      copied = document.execCommand('copy');
-    } catch (error) {
-      copied = false;
-    }
-    input.value = '';
-    return copied;
-  }
-
 }

@@ -18,10 +18,15 @@ const STYLE_TEXT = `
   opacity: 0; transition: opacity 0.15s ease-out; }
 .xwterm-bell.xwterm-bell-on { opacity: 1; transition: none; }
 .xwterm-status { display: flex; gap: 6px; align-items: center; padding: 2px 4px; background: #2b2b2b;
-  color: #ddd; white-space: nowrap; overflow: hidden; }
+  color: #ddd; white-space: nowrap; flex-wrap: wrap; }
 .xwterm-status-state { padding: 1px 8px; border-radius: 3px; overflow: hidden; text-overflow: ellipsis; }
 .xwterm-status-fill { flex: 1 1 auto; }
 .xwterm-status button { font: inherit; padding: 0 8px; }
+.xwterm-menu-anchor { position: relative; }
+.xwterm-menu { position: absolute; right: 0; bottom: 100%; z-index: 10; display: flex;
+  flex-direction: column; background: #2b2b2b; border: 1px solid #555; padding: 2px; }
+.xwterm-menu[hidden] { display: none; }
+.xwterm-menu button { text-align: left; white-space: nowrap; }
 `;
 
 export function injectStyle() {
