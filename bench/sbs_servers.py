@@ -108,7 +108,9 @@ class Ours(object):
 
     label = "ours"
 
-    def __init__(self, shell_argv, compression=False, extra=()):
+    def __init__(self, shell_argv, compression=False, end_on_close=False, extra=()):
+        """end_on_close: a session ends with its last connection (--detach-timeout 0), as in
+        ttyd, instead of staying detached for a reattach."""
         help_text = subprocess.run([sys.executable, "-m", "xwterm", "--help"], cwd=ROOT,
                                    capture_output=True, text=True).stdout
         self.has = {option: option in help_text
@@ -120,6 +122,8 @@ class Ours(object):
             self.extra += ["--token", self.token]
         elif self.has["--no-auth"]:
             self.extra += ["--no-auth"]
+        if end_on_close and self.has["--detach-timeout"]:
+            self.extra += ["--detach-timeout", "0"]
         if self.compression:  # a plain flag, or an option that takes the method
             takes_value = re.search(r"--compression [A-Z{]", help_text)
             self.extra += ["--compression"] + (["deflate"] if takes_value else [])

@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +50,7 @@ RATIOS = [
     ("echo p99 ours binary / ttyd (lower is better)", OURS_BINARY, "ttyd", "echo p99"),
     ("echo p99 ours JSON / ttyd (lower is better)", "ours JSON", "ttyd", "echo p99"),
     ("page speed ours / ttyd (ttyd time / our time)", "ttyd", "ours page", "page"),
-    ("reopen after 100 ours / ttyd (lower is better)", "ours", "ttyd", "reopen"),
+    ("reopen after churn ours / ttyd (lower is better)", "ours", "ttyd", "reopen"),
 ]
 
 
@@ -91,9 +92,10 @@ class Bench(object):
     # -- servers --------------------------------------------------------------------------
 
     async def start(self):
-        self.ours = await servers.Ours(self.shell_argv).start()
+        self.ours = await servers.Ours(self.shell_argv, end_on_close=True).start()
         if self.ours.has["--compression"]:
-            self.ours_deflate = await servers.Ours(self.shell_argv, compression=True).start()
+            self.ours_deflate = await servers.Ours(self.shell_argv, compression=True,
+                                                   end_on_close=True).start()
         else:
             self.results.unsupported["ours deflate"] = "n/a (server has no --compression option)"
         if os.access(self.options.ttyd, os.X_OK):
@@ -132,7 +134,9 @@ class Bench(object):
 
     async def probe(self):
         """Find out once which of our variants the server supports."""
-        for name, (opener, _) in list(self.openers().items()):
+        for name in list(self.openers()):
+            # asked again each time: "ours deflate" uses the binary framing only if it exists
+            opener, _ = self.openers()[name]
             try:
                 channel = await opener()
                 await channel.close()
@@ -149,36 +153,49 @@ class Bench(object):
     async def round(self, index, payloads):
         openers = self.openers()
         for payload in payloads:
-            names = [n for n in self.in_round_order(THROUGHPUT_VARIANTS, index)
-                     if n == "raw pty" or n in openers]
-            for name in names:
-                if name == "raw pty":
-                    elapsed, ok, cpu = channels.raw_throughput(self.shell_argv, payload)
-                else:
-                    opener, pid = openers[name]
-                    elapsed, ok, cpu = await channels.throughput(opener, payload, pid)
-                if not ok:
-                    self.results.checksum_failures += 1
-                    progress("CHECKSUM MISMATCH: %s %s round %d" % (name, payload.name, index))
-                    continue
-                self.results.add("MB/s " + payload.name, name, index, payload.size / elapsed / 1e6)
-                self.results.add("CPU s/100MB " + payload.name, name, index, cpu / payload.size * 1e8)
+            for name in self.in_round_order(THROUGHPUT_VARIANTS, index):
+                if name == "raw pty" or name in openers:
+                    await self.attempt(name, index, self.throughput_run(name, openers, payload, index))
         for name in self.in_round_order(LATENCY_VARIANTS, index):
-            if name not in openers:
-                continue
-            opener, _ = openers[name]
-            samples = await channels.echo_latency(opener, self.options.echo)
-            self.results.add("echo p50", name, index, bench_server.pct(samples, 50) * 1e3)
-            self.results.add("echo p99", name, index, bench_server.pct(samples, 99) * 1e3)
-            firsts = [await channels.first_byte(opener) for _ in range(self.options.connects)]
-            self.results.add("first byte", name, index, statistics.median(firsts) * 1e3)
+            if name in openers:
+                await self.attempt(name, index, self.latency_run(name, openers[name][0], index))
         page_variant = OURS_BINARY if OURS_BINARY in openers else "ours JSON"
         for name in self.in_round_order(["ttyd", page_variant], index):
             if name in openers:
-                seconds = await channels.first_byte_after_churn(openers[name][0], self.options.churn)
-                self.results.add("reopen", "ttyd" if name == "ttyd" else "ours", index, seconds * 1e3)
+                await self.attempt(name, index, self.reopen_run(name, openers[name][0], index))
         if self.browser:
             await self.page_round(index)
+
+    async def attempt(self, name, index, measurement):
+        """A run that breaks leaves a gap in its row and a line on stderr, not a dead benchmark."""
+        try:
+            await measurement
+        except Exception as error:
+            progress("%s failed in round %d: %s: %s" % (name, index + 1, type(error).__name__, error))
+
+    async def throughput_run(self, name, openers, payload, index):
+        if name == "raw pty":
+            elapsed, ok, cpu = channels.raw_throughput(self.shell_argv, payload)
+        else:
+            opener, pid = openers[name]
+            elapsed, ok, cpu = await channels.throughput(opener, payload, pid)
+        if not ok:
+            self.results.checksum_failures += 1
+            progress("CHECKSUM MISMATCH: %s %s round %d" % (name, payload.name, index + 1))
+            return
+        self.results.add("MB/s " + payload.name, name, index, payload.size / elapsed / 1e6)
+        self.results.add("CPU s/100MB " + payload.name, name, index, cpu / payload.size * 1e8)
+
+    async def latency_run(self, name, opener, index):
+        samples = await channels.echo_latency(opener, self.options.echo)
+        self.results.add("echo p50", name, index, bench_server.pct(samples, 50) * 1e3)
+        self.results.add("echo p99", name, index, bench_server.pct(samples, 99) * 1e3)
+        firsts = [await channels.first_byte(opener) for _ in range(self.options.connects)]
+        self.results.add("first byte", name, index, statistics.median(firsts) * 1e3)
+
+    async def reopen_run(self, name, opener, index):
+        seconds = await channels.first_byte_after_churn(opener, self.options.churn)
+        self.results.add("reopen", "ttyd" if name == "ttyd" else "ours", index, seconds * 1e3)
 
     async def page_round(self, index):
         pages = [("ours page", "ours", self.ours.page_url())]
@@ -231,8 +248,10 @@ def machine_lines(options):
                 cpu_model = line.split(":", 1)[1].strip()
                 break
     ttyd = servers.Ttyd.version(options.ttyd) if os.access(options.ttyd, os.X_OK) else "absent"
+    revision = subprocess.run(["git", "-C", bench_server.ROOT, "describe", "--always", "--dirty"],
+                              capture_output=True, text=True).stdout.strip() or "?"
     return [
-        "date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "date: %s; xwterm at %s" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), revision),
         "machine: %d CPUs (nproc), %s, load average %s" % (
             os.cpu_count(), cpu_model, " ".join("%.2f" % x for x in os.getloadavg())),
         "versions: Python %s, %s, aiohttp %s, websockets %s, Linux %s" % (
