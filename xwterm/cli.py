@@ -15,7 +15,7 @@ from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
 from .protocol import parse_initial_size
-from .server import Server, ServerConfig
+from .server import ListenError, Server, ServerConfig
 from .vendored import import_optional
 
 log = logging.getLogger('xwterm')
@@ -60,14 +60,60 @@ def _seconds(value):
     return seconds
 
 
-def build_parser():
+#: The original sample server's spellings of our options, accepted but not shown by --help.
+ORIGINAL_SPELLINGS = {
+    '--bind': ('-b', '-bind', '-bindaddr', '--bindaddr'),
+    '--http': ('-http', '-httpport', '--httpport'),
+    '--ws': ('-ws', '-wsport', '-websocket', '-websocketport', '--wsport', '--websocket',
+             '--websocketport'),
+    '--docroot': ('-docroot', '-docdir', '-wwwroot', '-root', '-doc', '--docdir', '--wwwroot',
+                  '--root', '--doc'),
+    '--initial-size': ('-initial-size', '-default-size', '--default-size'),
+    '--no-http': ('-no-http',),
+    '--no-websocket': ('-no-websocket',),
+    '--aiohttp-workaround': ('-aiohttp-workaround', '-fix-aiohttp', '--fix-aiohttp'),
+    '--no-welcome': ('-no-welcome',),
+    '--use-conhost': ('-use-conhost',),
+    '--use-conpty': ('-use-conpty',),
+    '--quiet': ('-q', '-quiet'),
+    '--help': ('-help',),
+}
+
+
+def program_name(argv0=None):
+    """The name --help shows: how this program was started (miniserver.py, xwterm, ...)."""
+    name = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    if name == '__main__.py':
+        return 'python3 -m xwterm'
+    if not name or name.startswith('-'):
+        return 'xwterm'
+    return name
+
+
+def _add(container, names, **kwargs):
+    """Add an option, plus its original spellings as hidden aliases of the same ``dest``."""
+    container.add_argument(*names, **kwargs)
+    aliases = ORIGINAL_SPELLINGS.get(names[-1], ())
+    if aliases:
+        hidden = dict(kwargs, help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+        if 'dest' not in hidden and kwargs.get('action') != 'help':
+            hidden['dest'] = names[-1].lstrip('-').replace('-', '_')
+        container.add_argument(*aliases, **hidden)
+
+
+def build_parser(prog=None):
     parser = argparse.ArgumentParser(
-        prog='xwterm',
+        prog=prog or program_name(), add_help=False,
         description='Serve shells to browsers over HTTP long-poll and WebSocket. '
                     'No authentication: keep it on 127.0.0.1 or a trusted network.',
         epilog='Trailing arguments are the command to run, e.g. '
-               '"xwterm --http 0 -- htop -d 5".')
-    add = parser.add_argument
+               '"xwterm --http 0 -- htop -d 5". The original sample server\'s '
+               'single-dash spellings are accepted too (see README).')
+
+    def add(*names, **kwargs):
+        _add(parser, names, **kwargs)
+
+    add('-h', '--help', action='help', help='show this help message and exit')
     add('--bind', default='127.0.0.1', metavar='ADDRESS',
         help='address to listen on (default: %(default)s)')
     add('--http', type=_port, default=8000, metavar='PORT',
@@ -80,10 +126,10 @@ def build_parser():
         help='run the WebSocket listener in a supervised child process '
              '(aiohttp issue 6978)')
     backend = parser.add_mutually_exclusive_group()
-    backend.add_argument('--use-conpty', action='store_true',
-                         help='(Windows only) use the ConPTY API for terminals')
-    backend.add_argument('--use-conhost', action='store_true',
-                         help='(Windows only) use conhost.exe for terminals')
+    _add(backend, ('--use-conpty',), action='store_true',
+         help='(Windows only) use the ConPTY API for terminals')
+    _add(backend, ('--use-conhost',), action='store_true',
+         help='(Windows only) use conhost.exe for terminals')
     add('--initial-size', type=_size, default='120x40', metavar='COLUMNSxLINES',
         help='terminal size until the client sends its own (default: %(default)s)')
     add('--conhost-helper', nargs='*', default=None, help=argparse.SUPPRESS)
@@ -103,14 +149,28 @@ def build_parser():
              'and memory per connection; it pays only on slow links)')
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
+    add('-d', '-debug', '--debug', action='store_const', const='DEBUG', dest='log_level',
+        help=argparse.SUPPRESS)
     add('--quiet', action='store_true', help='log errors only')
+    add('--no-welcome', action='store_true',
+        help='do not print the startup banner (version and URLs); logs still go to stderr')
     add('--version', action='version', version='xwterm %s' % __version__)
     add('--check', action='store_true',
         help='check the installation (Python, packages, pty) and exit')
     add('--ws-fd', help=argparse.SUPPRESS)
     add('--parent-fd', type=int, help=argparse.SUPPRESS)
     add('args', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.usage = _usage_with_command(parser)
     return parser
+
+
+def _usage_with_command(parser):
+    """argparse's usage line plus the trailing command it cannot show (it is REMAINDER)."""
+    generated = parser.format_usage().rstrip('\n')
+    prefix = 'usage: '
+    if generated.startswith(prefix):
+        generated = generated[len(prefix):]
+    return generated.replace('%', '%%') + ' [-- COMMAND ...]'
 
 
 def _command(parser, options):
@@ -191,8 +251,7 @@ def main(argv=None):
 
     have_aiohttp, have_websockets = _available(options)
     if not (have_aiohttp or have_websockets):
-        print('xwterm: nothing to run: no listener is both enabled and importable '
-              '(pip install aiohttp websockets)', file=sys.stderr)
+        print('xwterm: nothing to run: %s' % _why_nothing_runs(options), file=sys.stderr)
         return 2
     config = ServerConfig(
         bind=options.bind, http_port=options.http, ws_port=options.ws,
@@ -204,11 +263,27 @@ def main(argv=None):
         ws_fd=options.ws_fd, parent_fd=options.parent_fd)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
-        run(server.run(ready=None if options.parent_fd is not None else _announce))
+        quiet_start = options.parent_fd is not None or options.no_welcome
+        run(server.run(ready=None if quiet_start else _announce))
+    except ListenError as error:
+        print('xwterm: %s' % error, file=sys.stderr)
+        return 1
     except OSError as error:
         print('xwterm: cannot listen: %s' % error, file=sys.stderr)
         return 1
     return 0
+
+
+def _why_nothing_runs(options):
+    """Both listeners off on purpose needs no install hint; missing packages do."""
+    missing = [package for package, wanted in (('aiohttp', not options.no_http),
+                                               ('websockets', not options.no_websocket))
+               if wanted]
+    if not missing:
+        return 'both listeners are switched off (--no-http and --no-websocket)'
+    return ('no listener is both enabled and importable (pip install %s; on Debian or '
+            'Ubuntu: apt install %s)' % (' '.join(missing),
+                                         ' '.join('python3-' + name for name in missing)))
 
 
 def _announce(server):

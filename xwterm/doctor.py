@@ -32,7 +32,9 @@ _METADATA_DIR = re.compile(
 
 
 def _origin_word(origin):
-    return origin.split(' ', 1)[0]
+    """``vendored`` or ``installed`` (the packages found on sys.path, venv or system)."""
+    word = origin.split(' ', 1)[0]
+    return 'installed' if word == 'system' else word
 
 
 def _normalize(dist):

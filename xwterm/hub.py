@@ -24,6 +24,7 @@ import collections
 import hmac
 import logging
 import secrets
+import signal
 
 from .compat import create_task, get_running_loop
 from .exceptions import ClientLimitError, ReadOnlyError, SessionClosedError
@@ -63,6 +64,18 @@ def _settle(future, result=None):
 def exit_reason(status):
     """How a shell's end is told to clients: ``exit 3``, ``exit -9``."""
     return 'exit' if status is None else 'exit %d' % status
+
+
+def describe_exit(status):
+    """An exit status in words, for people: ``exit status 3``, ``killed by signal 9 (SIGKILL)``."""
+    if status is None:
+        return 'exited'
+    if status >= 0:
+        return 'exit status %d' % status
+    try:
+        return 'killed by signal %d (%s)' % (-status, signal.Signals(-status).name)
+    except ValueError:
+        return 'killed by signal %d' % -status
 
 
 class Client(object):
@@ -474,7 +487,10 @@ class SharedSessions(object):
             self._ended[hub.id] = hub.end_reason
             while len(self._ended) > MAX_ENDED:
                 self._ended.popitem(last=False)
-            log.info('session %s ended (%s)', hub.id, hub.end_reason)
+            reason = hub.end_reason
+            if reason.startswith('exit'):
+                reason = describe_exit(hub.session.exit_status)
+            log.info('session %s ended (%s)', hub.id, reason)
             for callback in self.end_callbacks:
                 callback(hub)
             if hub.session.closed:

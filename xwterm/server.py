@@ -9,6 +9,7 @@ whose end-of-file tells it the parent is gone: it never outlives us.
 
 import asyncio
 import collections
+import errno
 import logging
 import os
 import signal
@@ -16,7 +17,7 @@ import socket
 import sys
 
 from .compat import create_task, get_running_loop
-from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions
+from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit
 from .session import DEFAULT_SIZE, Session, SessionRegistry
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,35 @@ class ServerConfig(object):
         self.compression = compression
 
 
-async def bind_socket(host, port):
+class ListenError(OSError):
+    """A listener cannot listen; the message names the listener and the address."""
+
+
+def _listen_failure(error):
+    """Why binding failed, in words (the errno names alone confuse new users)."""
+    if error.errno == errno.EADDRINUSE:
+        return 'address already in use'
+    if error.errno == errno.EADDRNOTAVAIL:
+        return 'not an address of this machine'
+    if error.errno == errno.EACCES:
+        return 'permission denied (ports below 1024 need privileges)'
+    return error.strerror or str(error)
+
+
+async def bind_socket(host, port, listener='listener', hint=''):
     """A bound, listening TCP socket for ``host:port`` (port 0: any free port).
 
     The name is resolved through the loop (a worker thread): a host name given to
     ``--bind`` must not stall a loop that is already serving, e.g. in an embedding program.
+    Failures raise ListenError naming ``listener`` and the address, plus ``hint``.
     """
-    infos = await get_running_loop().getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    where = '%s: cannot listen on %s' % (listener, _url(None, host, port))
+    try:
+        infos = await get_running_loop().getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise ListenError('%s: not an IP address or a known host name (%s)'
+                          % (where, error.strerror))
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
@@ -68,9 +90,9 @@ async def bind_socket(host, port):
         sock.bind(address)
         sock.listen(128)
         sock.setblocking(False)
-    except OSError:
+    except OSError as error:
         sock.close()
-        raise
+        raise ListenError('%s: %s%s' % (where, _listen_failure(error), hint))
     return sock
 
 
@@ -81,8 +103,11 @@ def socket_from_fd(spec):
 
 
 def _url(scheme, host, port):
+    """``scheme://host:port/``, or ``host:port`` without a scheme."""
     if ':' in host:
         host = '[%s]' % host
+    if scheme is None:
+        return '%s:%d' % (host, port)
     return '%s://%s:%d/' % (scheme, host, port)
 
 
@@ -150,7 +175,9 @@ class Server(object):
                                          idle_timeout=self.config.idle_timeout,
                                          websocket_info=self.websocket_info,
                                          bind=self.config.bind)
-                await self.http.start(await bind_socket(self.config.bind, self.config.http_port))
+                await self.http.start(await bind_socket(
+                    self.config.bind, self.config.http_port, 'HTTP listener',
+                    self._shared_port_hint()))
         except BaseException:
             await self.stop()
             raise
@@ -161,7 +188,7 @@ class Server(object):
         if self.config.ws_fd is not None:
             sock = socket_from_fd(self.config.ws_fd)
         else:
-            sock = await bind_socket(self.config.bind, self.config.ws_port)
+            sock = await bind_socket(self.config.bind, self.config.ws_port, 'WebSocket listener')
         if self.config.aiohttp_workaround and self.run_http:
             self.ws_child = ChildListener(self.config, sock)
             await self.ws_child.start()
@@ -170,6 +197,11 @@ class Server(object):
             self.ws = WebSocketListener(self.sessions, bind=self.config.bind,
                                         compression=self.config.compression)
             await self.ws.start(sock)
+
+    def _shared_port_hint(self):
+        if self.config.http_port and self.config.http_port == self.ws_port:
+            return ' (the WebSocket listener has it: give --http and --ws different ports)'
+        return ''
 
     def _parent_gone(self):
         log.info('parent process gone: shutting down')
@@ -312,11 +344,11 @@ class ChildListener(object):
             while self._restarts and now - self._restarts[0] > RESTART_WINDOW:
                 self._restarts.popleft()
             if len(self._restarts) > MAX_RESTARTS:
-                log.error('WebSocket child process keeps dying (exit %s); '
-                          'the WebSocket listener is down', code)
+                log.error('WebSocket child process keeps dying (%s); '
+                          'the WebSocket listener is down', describe_exit(code))
                 self.failed = True
                 return
-            log.error('WebSocket child process exited with %s; restarting', code)
+            log.error('WebSocket child process ended (%s); restarting', describe_exit(code))
             await asyncio.sleep(1.0)
             if self._stopping:
                 return
