@@ -5,12 +5,13 @@ be bound, 2 for a usage error or when no listener can run.
 """
 
 import argparse
+import getpass
 import logging
 import os
 import shlex
 import sys
 
-from . import __version__, doctor
+from . import __version__, auth, banner, doctor, tls
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
@@ -105,7 +106,7 @@ def build_parser(prog=None):
     parser = argparse.ArgumentParser(
         prog=prog or program_name(), add_help=False,
         description='Serve shells to browsers over HTTP long-poll and WebSocket. '
-                    'No authentication: keep it on 127.0.0.1 or a trusted network.',
+                    'Every endpoint needs the login token printed at start (see security).',
         epilog='Trailing arguments are the command to run, e.g. '
                '"xwterm --http 0 -- htop -d 5". The original sample server\'s '
                'single-dash spellings are accepted too (see README).')
@@ -147,6 +148,7 @@ def build_parser(prog=None):
     add('--compression', action='store_true',
         help='offer permessage-deflate on WebSocket (off by default: it costs CPU '
              'and memory per connection; it pays only on slow links)')
+    _add_security_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
     add('-d', '-debug', '--debug', action='store_const', const='DEBUG', dest='log_level',
@@ -229,11 +231,94 @@ def _available(options):
     return have['aiohttp'], have['websockets']
 
 
+def _add_security_options(parser):
+    group = parser.add_argument_group(
+        'security', 'A login token protects every endpoint unless --no-auth is given. '
+        'Bound to a network address, use TLS: the token travels in clear otherwise.')
+    add = group.add_argument
+    add('--token', metavar='TOKEN',
+        help='login token (default: a random one per run, printed in the URLs); the '
+             '%s environment variable does the same without showing in process '
+             'listings' % auth.TOKEN_ENV)
+    add('--password-file', metavar='FILE',
+        help='log in with a password instead of a token: FILE holds its hash, as printed '
+             'by --hash-password')
+    add('--hash-password', action='store_true',
+        help='ask for a password on the terminal, print its hash for --password-file, exit')
+    add('--no-auth', action='store_true',
+        help='no login at all: anyone who reaches the ports gets a shell')
+    add('--readonly', action='store_true',
+        help='every client may watch, none may type or resize')
+    add('--certfile', metavar='FILE',
+        help='TLS certificate chain (PEM): serve HTTPS and WSS on both listeners')
+    add('--keyfile', metavar='FILE',
+        help='TLS private key (PEM; default: in --certfile)')
+    add('--keyfile-password-file', metavar='FILE',
+        help='file whose first line is the passphrase of an encrypted --keyfile')
+    add('--self-signed', action='store_true',
+        help='TLS with a certificate made at start (needs the cryptography package)')
+
+
+def _check_security_options(parser, options):
+    """Usage errors among the security options (exit 2 through ``parser.error``)."""
+    if options.no_auth and (options.token is not None or options.password_file):
+        parser.error('--no-auth cannot be combined with --token or --password-file')
+    if options.token is not None and options.password_file:
+        parser.error('give either --token or --password-file, not both')
+    if options.self_signed and options.certfile:
+        parser.error('give either --certfile or --self-signed, not both')
+    if (options.keyfile or options.keyfile_password_file) and not options.certfile:
+        parser.error('--keyfile and --keyfile-password-file need --certfile')
+
+
+def security_settings(options, environ):
+    """``(Authenticator or None, SSLContext or None)`` for the options.
+
+    The token taken from ``environ`` is removed from it, so the shells do not inherit
+    it.  AuthConfigError / TlsConfigError for unusable values.
+    """
+    authenticator = auth.from_options(options.token, options.password_file,
+                                      options.no_auth, environ)
+    environ.pop(auth.TOKEN_ENV, None)
+    context = None
+    if options.certfile:
+        password = None
+        if options.keyfile_password_file:
+            password = tls.read_secret_file(options.keyfile_password_file)
+        context = tls.server_context(options.certfile, options.keyfile, password)
+    elif options.self_signed:
+        hosts = ['localhost', '127.0.0.1', '::1', options.bind] + banner.interface_addresses()
+        context = tls.context_from_pem(*tls.self_signed_pem(hosts))
+    return authenticator, context
+
+
+def hash_password_interactively(ask=getpass.getpass):
+    """``--hash-password``: the password twice, then its hash on stdout (exit status)."""
+    try:
+        first = ask('Password: ')
+        second = ask('Again: ')
+    except (EOFError, KeyboardInterrupt):
+        print('xwterm: no password given', file=sys.stderr)
+        return 1
+    if first != second:
+        print('xwterm: the two passwords differ', file=sys.stderr)
+        return 1
+    try:
+        print(auth.hash_password(first))
+    except auth.AuthConfigError as error:
+        print('xwterm: %s' % error, file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None):
     parser = build_parser()
     options = parser.parse_args(argv)
     if options.check:
         return doctor.run_check()
+    if options.hash_password:
+        return hash_password_interactively()
+    _check_security_options(parser, options)
     windows = sys.platform == 'win32'
     for flag, given in (('--use-conpty', options.use_conpty),
                         ('--use-conhost', options.use_conhost),
