@@ -15,6 +15,7 @@ from . import __version__, auth, banner, doctor, tls
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
+from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS
 from .protocol import parse_initial_size
 from .server import ListenError, Server, ServerConfig
 from .vendored import import_optional
@@ -49,6 +50,16 @@ def _port(value):
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError('port must be 0..65535 (0: any free port)')
     return port
+
+
+def _count(value):
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError('not a whole number: %r' % value)
+    if number < 1:
+        raise argparse.ArgumentTypeError('must be at least 1')
+    return number
 
 
 def _seconds(value):
@@ -148,6 +159,12 @@ def build_parser(prog=None):
     add('--compression', action='store_true',
         help='offer permessage-deflate on WebSocket (off by default: it costs CPU '
              'and memory per connection; it pays only on slow links)')
+    add('--max-connections', type=_count, default=DEFAULT_MAX_CONNECTIONS, metavar='N',
+        help='open connections per listener (default: %(default)s, lowered to fit the '
+             'open-file limit)')
+    add('--max-connections-per-address', type=_count, default=DEFAULT_MAX_PER_ADDRESS,
+        metavar='N', dest='max_per_address',
+        help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
@@ -345,6 +362,7 @@ def main(argv=None):
         initial_size=options.initial_size, docroot=options.docroot or default_docroot(),
         idle_timeout=options.idle_timeout, log_level=logging.getLevelName(level),
         detach_timeout=options.detach_timeout, compression=options.compression,
+        max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:

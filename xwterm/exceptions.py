@@ -13,6 +13,7 @@ Hierarchy::
     │   ├── ReadOnlyError             input from a client that may only watch
     │   └── InvalidSessionIdError     a session id that is not acceptable (also a ValueError)
     ├── AccessDeniedError             credentials (a login or session token) missing or wrong
+    ├── PeerTimeoutError              a peer did not send what it had to within its deadline
     ├── ProtocolError                 a client message that cannot be understood (also a ValueError)
     │   └── PayloadTooLargeError      a message or body above its documented limit
     └── JobEndedError                 a task added to an AsyncJob that has already ended
@@ -61,6 +62,10 @@ class InvalidSessionIdError(SessionError, ValueError):
 
 class AccessDeniedError(XwtermError):
     """The request carries no credentials, or wrong ones."""
+
+
+class PeerTimeoutError(XwtermError):
+    """A peer did not send what it had to (a request body, a handshake) in time."""
 
 
 class ProtocolError(XwtermError, ValueError):

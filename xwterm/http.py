@@ -16,17 +16,20 @@ The session is ``session=``, else the ``session_id`` cookie, else a new one
 (whose id is then set as the cookie).
 """
 
+import asyncio
 import collections
+import inspect
 import logging
 import socket
+import time
 
 from aiohttp import web
 
 from . import __version__, aiohttp6978, docroot, protocol
 from .compat import get_running_loop
-from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError, ProtocolError,
-                         ReadOnlyError, SessionClosedError, SessionError, SessionLimitError,
-                         TerminalError)
+from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
+                         PayloadTooLargeError, PeerTimeoutError, ProtocolError, ReadOnlyError,
+                         SessionClosedError, SessionError, SessionLimitError, TerminalError)
 from .hub import READ, SUPERSEDED
 
 log = logging.getLogger(__name__)
@@ -34,8 +37,20 @@ log = logging.getLogger(__name__)
 #: Largest request body (bytes): a 1 MiB paste fits with room to spare.
 MAX_BODY = 4 * 1024 * 1024
 
-#: Largest file served from the document root (bytes).
-MAX_FILE = 32 * 1024 * 1024
+#: Request bodies are read (and typed) in chunks of this many bytes.
+BODY_CHUNK = 64 * 1024
+#: Seconds a client may pause while sending a request body.
+BODY_TIMEOUT = 30.0
+#: Seconds a POST may wait for the shell to take its input before it is refused (503).
+INPUT_TIMEOUT = 30.0
+#: Seconds a new connection has to send its first complete request head (slowloris).
+HEAD_TIMEOUT = 10.0
+#: Seconds an idle keep-alive connection is kept after a response.
+KEEPALIVE_TIMEOUT = 30.0
+#: Seconds requests in flight get to finish when the listener stops (then cancelled).
+SHUTDOWN_TIMEOUT = 2.0
+#: Document-root files are streamed in chunks of this many bytes (or sent by sendfile).
+FILE_CHUNK = 64 * 1024
 
 #: Ended sessions remembered so that the next request for one reports the end (at most).
 MAX_ENDED = 1024
@@ -78,7 +93,8 @@ class PolledClient(object):
     protocol, where the session id alone names the session's one polled client.
     """
 
-    __slots__ = ('hub', 'client', 'client_id', 'framing', 'last_seen', 'active', 'introduced')
+    __slots__ = ('hub', 'client', 'client_id', 'framing', 'last_seen', 'active', 'introduced',
+                 '_typing')
 
     def __init__(self, hub, client, client_id, now):
         self.hub = hub
@@ -88,6 +104,15 @@ class PolledClient(object):
         self.last_seen = now
         self.active = 0
         self.introduced = False
+        self._typing = None
+
+    async def take_turn_to_type(self):
+        """Wait (at most ``INPUT_TIMEOUT``) until no other POST of this client is typing;
+        then this one reads its body.  Returns the lock to release."""
+        if self._typing is None:
+            self._typing = asyncio.Lock()
+        await asyncio.wait_for(self._typing.acquire(), INPUT_TIMEOUT)
+        return self._typing
 
     @property
     def key(self):
@@ -139,6 +164,8 @@ class HttpListener(object):
         self._reaper = None
         self._reaper_at = None
         self._runner = None
+        self._server = None
+        self._connections = set()
         self._socket = None
         sessions.end_callbacks.append(self._session_ended)
 
@@ -153,23 +180,36 @@ class HttpListener(object):
     def port(self):
         return self._socket.getsockname()[1] if self._socket is not None else None
 
-    async def start(self, sock):
+    async def start(self, sock, ssl_context=None):
         """Serve on the bound socket ``sock``."""
         self._socket = sock
         aiohttp6978.apply()
-        self._runner = web.AppRunner(self.make_app(), access_log=None)
+        self._runner = web.AppRunner(self.make_app(), **_runner_options())
         await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        handler_factory = self._runner.server
+        self._connections = set()
+
+        def guarded():
+            return FirstRequestDeadline(handler_factory(), HEAD_TIMEOUT, self._connections)
+        self._server = await get_running_loop().create_server(
+            guarded, sock=sock, ssl=ssl_context)
 
     async def stop(self):
-        """Stop listening and answer waiting polls (the server ends the sessions)."""
+        """Stop listening, answer waiting polls, give requests in flight
+        ``SHUTDOWN_TIMEOUT`` seconds, then cut every connection still open."""
         if self._reaper is not None:
             self._reaper.cancel()
             self._reaper = None
         for polled in list(self._polled.values()):
             self._drop(polled)
+        if self._server is not None:
+            self._server.close()
+            self._server = None
         if self._runner is not None:
             runner, self._runner = self._runner, None
+            await runner.server.shutdown(SHUTDOWN_TIMEOUT)
+            for connection in list(self._connections):
+                connection.abort()
             await runner.cleanup()
         for polled in list(self._polled.values()):
             self._drop(polled)
@@ -199,7 +239,12 @@ class HttpListener(object):
                 return await self._kill(query.kill)
             return await self._poll(request, query)
         except (ProtocolError, InvalidSessionIdError) as error:
+            log.warning('HTTP %s %s from %s: %s', request.method, request.path,
+                        request.remote, error)
             return _error(protocol.http_status(error), str(error))
+        except PeerTimeoutError as error:
+            log.warning('HTTP %s from %s: %s', request.method, request.remote, error)
+            return _error(408, str(error))
         except (SessionLimitError, ClientLimitError) as error:
             return _error(503, str(error))
         except (ReadOnlyError, AccessDeniedError) as error:
@@ -216,27 +261,36 @@ class HttpListener(object):
         except docroot.NotFound as refusal:
             log.debug('not serving %r: %s', request.raw_path, refusal.reason)
             return _error(refusal.status, 'not found')
-        loop = get_running_loop()
-        try:
-            body = await loop.run_in_executor(None, _read_file, path)
-        except OSError:
-            return _error(404, 'not found')
-        if body is None:
-            return _error(413, 'file larger than %d bytes' % MAX_FILE)
-        return web.Response(body=body, headers={
+        return web.FileResponse(path, chunk_size=FILE_CHUNK, headers={
             'Content-Type': content_type, 'Cache-Control': 'no-cache',
             'X-Content-Type-Options': 'nosniff'})
 
     def _sessions(self):
-        polled_ids = set(key[0] for key in self._polled)
+        """A JSON array in the original server's shape (``sid``, ``ty`` true for a WebSocket
+        session, ``sz`` COLUMNSxLINES, ``dt`` start time, ``tm`` seconds since last seen),
+        with our own keys beside them."""
+        now = get_running_loop().time()
+        polled = {}
+        for item in self._polled.values():
+            polled.setdefault(item.hub.id, []).append(item)
         listed = []
         for session in self.registry.sessions():
             info = session.info()
-            info['http'] = session.id in polled_ids
             hub = self.sessions.get(session.id)
-            info['clients'] = len(hub.clients) if hub is not None else 0
+            clients = hub.clients if hub is not None else []
+            http_clients = [item.client for item in polled.get(session.id, ())]
+            websocket_clients = [client for client in clients if client not in http_clients]
+            seen = [item.last_seen for item in polled.get(session.id, ())]
+            if hub is not None and hub.last_active is not None:
+                seen.append(hub.last_active)
+            info.update(
+                sid=session.id, ty=bool(websocket_clients) or not http_clients,
+                sz='%dx%d' % (session.size.columns, session.size.lines),
+                dt=time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(session.created)),
+                tm=0 if websocket_clients or not seen else round(now - max(seen), 1),
+                http=bool(http_clients), clients=len(clients))
             listed.append(info)
-        return _json_response(protocol.json_dumps({'sessions': listed}))
+        return _json_response(protocol.json_dumps(listed))
 
     async def _kill(self, session_id):
         if not await self.sessions.kill(session_id):
@@ -333,23 +387,38 @@ class HttpListener(object):
     async def _post(self, request, query):
         if not self._allowed(request):
             return _error(403, 'origin or host not allowed')
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
+        if query.action not in ('poll', 'file'):
+            return _error(405, 'use GET for ?%s' % query.action)
+        if request.content_length is not None and request.content_length > MAX_BODY:
             return _error(413, 'request body larger than %d bytes' % MAX_BODY)
-        message = protocol.parse_post_body(body, request.headers.get('Content-Type'))
+        content_type = request.headers.get('Content-Type')
+        message = None
+        if protocol.is_json(content_type):
+            message = protocol.parse_post_body(await _read_body(request), content_type)
         polled, new_cookie = await self._polled_for(request, query)
         polled.active += 1
         try:
             if polled.hub.finished:
                 raise SessionClosedError('session %s has ended' % polled.hub.id)
-            if message.size is not None:
-                polled.client.resize(message.size)
-            if message.text:
-                await polled.client.write(message.text)
+            turn = await polled.take_turn_to_type()
+            try:
+                if message is None:
+                    await _stream_keystrokes(request, polled.client)
+                else:
+                    if message.size is not None:
+                        polled.client.resize(message.size)
+                    if message.text:
+                        await asyncio.wait_for(polled.client.write(message.text),
+                                               INPUT_TIMEOUT)
+            finally:
+                turn.release()
         except SessionClosedError:
             self._forget(polled)
             return _error(409, 'the shell of session %s has exited' % polled.hub.id)
+        except asyncio.TimeoutError:
+            log.warning('session %s: input refused, the shell has not read its input for '
+                        '%.0f s', polled.hub.id, INPUT_TIMEOUT)
+            return _error(503, 'the shell is not reading its input: try again later')
         finally:
             polled.active -= 1
             polled.last_seen = get_running_loop().time()
@@ -419,8 +488,105 @@ class HttpListener(object):
         self._schedule_reaper()
 
 
-def _read_file(path):
-    """Read a document-root file in a worker thread; None if above MAX_FILE."""
-    with open(path, 'rb') as handle:
-        data = handle.read(MAX_FILE + 1)
-    return None if len(data) > MAX_FILE else data
+def _runner_options():
+    """AppRunner options, as far as the installed aiohttp has them (3.8 lacks some)."""
+    options = {'access_log': None, 'keepalive_timeout': KEEPALIVE_TIMEOUT}
+    if 'handler_cancellation' in inspect.signature(web.Server.__init__).parameters:
+        # a handler whose client went away is cancelled (aiohttp >= 3.9)
+        options['handler_cancellation'] = True
+    return options
+
+
+class FirstRequestDeadline(asyncio.Protocol):
+    """aiohttp's protocol, with a deadline for the first request head of a connection.
+
+    A client that connects and sends nothing, or a head one byte at a time (slowloris),
+    is cut off after ``timeout`` seconds; later requests are bounded by aiohttp's
+    keep-alive timeout.  Everything else is passed through untouched.
+    """
+
+    def __init__(self, inner, timeout, registry):
+        self._inner = inner
+        self._timeout = timeout
+        self._registry = registry
+        self._transport = None
+        self._timer = None
+        self._tail = b''
+
+    def connection_made(self, transport):
+        self._transport = transport
+        self._registry.add(self)
+        self._timer = get_running_loop().call_later(self._timeout, self._expired)
+        self._inner.connection_made(transport)
+
+    def data_received(self, data):
+        if self._timer is not None:
+            seen = self._tail + data[:4096]
+            if b'\r\n\r\n' in seen or len(self._tail) + len(data) > 65536:
+                self._timer.cancel()
+                self._timer = None
+            else:
+                self._tail = seen[-3:]
+        self._inner.data_received(data)
+
+    def eof_received(self):
+        return self._inner.eof_received()
+
+    def connection_lost(self, exc):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._registry.discard(self)
+        self._inner.connection_lost(exc)
+
+    def pause_writing(self):
+        self._inner.pause_writing()
+
+    def resume_writing(self):
+        self._inner.resume_writing()
+
+    def abort(self):
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _expired(self):
+        self._timer = None
+        peer = self._transport.get_extra_info('peername')
+        log.info('HTTP connection from %s sent no request head in %.0f s: closed',
+                 peer[0] if peer else '?', self._timeout)
+        self._transport.abort()
+
+
+async def _read_body(request):
+    """The whole (small, JSON) body: at most MAX_BODY bytes, each chunk within BODY_TIMEOUT."""
+    chunks = []
+    received = 0
+    while True:
+        chunk = await _body_chunk(request)
+        if not chunk:
+            return b''.join(chunks)
+        received += len(chunk)
+        if received > MAX_BODY:
+            raise PayloadTooLargeError('request body larger than %d bytes' % MAX_BODY)
+        chunks.append(chunk)
+
+
+async def _stream_keystrokes(request, client):
+    """Type a raw body as it arrives: a chunk is read only once the shell took the one
+    before, so a paste holds one chunk of server memory, however big it is."""
+    received = 0
+    while True:
+        chunk = await _body_chunk(request)
+        if not chunk:
+            return
+        received += len(chunk)
+        if received > MAX_BODY:
+            raise PayloadTooLargeError('request body larger than %d bytes' % MAX_BODY)
+        await asyncio.wait_for(client.write(chunk), INPUT_TIMEOUT)
+
+
+async def _body_chunk(request):
+    try:
+        return await asyncio.wait_for(request.content.read(BODY_CHUNK), BODY_TIMEOUT)
+    except asyncio.TimeoutError:
+        raise PeerTimeoutError('no request body received for %.0f s' % BODY_TIMEOUT)

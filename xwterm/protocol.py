@@ -42,7 +42,7 @@ CLOSE_NO_SESSION = 4404
 #: The WebSocket subprotocol of the binary framing.
 BINARY_SUBPROTOCOL = 'xwterm.binary'
 
-_SIZE_RE = re.compile(r'^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$')
+_SIZE_RE = re.compile(r'\A *([0-9]{1,5}) *[xX] *([0-9]{1,5}) *\Z')
 _CLOSE_REASON_RE = re.compile(r'^exit (-?\d+)$')
 
 
@@ -146,13 +146,18 @@ def parse_ws_message(message):
         return ClientMessage(text=bytes(message))
     if message[:1] == '{' or message.lstrip()[:1] == '{':
         try:
-            decoded = json.loads(message)
-        except ValueError:
+            decoded = json_loads(message)
+        except ProtocolError:
             decoded = None
         parsed = _control_message(decoded)
         if parsed is not None:
             return parsed
     return ClientMessage(text=message)
+
+
+def is_json(content_type):
+    """Whether a POST body of this Content-Type is a JSON control message."""
+    return (content_type or '').split(';', 1)[0].strip().lower() == 'application/json'
 
 
 def parse_post_body(body, content_type):
@@ -162,18 +167,47 @@ def parse_post_body(body, content_type):
     and/or ``size``); every other body is raw keystrokes, passed on as bytes
     so that even ``[]`` or ``{"text": 1}`` reach the shell as typed.
     """
-    media_type = (content_type or '').split(';', 1)[0].strip().lower()
-    if media_type != 'application/json':
+    if not is_json(content_type):
         return ClientMessage(text=bytes(body))
     try:
-        decoded = json.loads(bytes(body).decode('utf-8'))
+        text = bytes(body).decode('utf-8')
     except ValueError:
-        raise ProtocolError('the application/json body is not valid UTF-8 JSON')
+        raise ProtocolError('the application/json body is not valid UTF-8')
+    decoded = json_loads(text)
     parsed = _control_message(decoded)
     if parsed is None:
         raise ProtocolError('an application/json body must be an object with '
                             'string "text" and/or "size" members')
     return parsed
+
+
+#: Deepest JSON nesting a client message may have (ours are flat objects).
+MAX_JSON_DEPTH = 32
+
+
+def json_loads(text):
+    """Parse a client's JSON, bounded in depth: ProtocolError for anything invalid.
+
+    The depth is checked before parsing (brackets counted, strings skipped, by a
+    regular expression in C), so a hostile nesting costs no recursion at all.
+    """
+    depth = deepest = 0
+    for token in _JSON_STRUCTURE.findall(text):
+        if token in '[{':
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    raise ProtocolError('JSON nested deeper than %d levels' % MAX_JSON_DEPTH)
+        elif token in ']}':
+            depth -= 1
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise ProtocolError('not valid JSON')
+
+
+_JSON_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def json_dumps(value):
@@ -284,7 +318,10 @@ def ws_initial_size(path):
 
     Raises ``ProtocolError`` for a malformed size.
     """
-    query = urllib.parse.urlsplit(path or '/').query
+    try:
+        query = urllib.parse.urlsplit(path or '/').query
+    except ValueError:
+        raise ProtocolError('the request path is not a valid URL path')
     values = urllib.parse.parse_qs(query, keep_blank_values=True).get('size')
     return parse_size(values[0]) if values else None
 
@@ -442,7 +479,11 @@ def parse_attach(query):
 
 
 def ws_query(path):
-    """The query parameters of a WebSocket request path, first values only."""
-    query = urllib.parse.urlsplit(path or '/').query
+    """The query parameters of a WebSocket request path, first values only
+    (ProtocolError for a path that is not a URL path)."""
+    try:
+        query = urllib.parse.urlsplit(path or '/').query
+    except ValueError:
+        raise ProtocolError('the request path is not a valid URL path')
     return dict((key, values[0]) for key, values in
                 urllib.parse.parse_qs(query, keep_blank_values=True).items())

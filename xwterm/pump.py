@@ -14,6 +14,7 @@ When the session ends the rest of the output is sent and the channel closes with
 1000 and ``exit STATUS``.  When the client goes away the client detaches.
 """
 
+import asyncio
 import logging
 
 from . import protocol
@@ -23,6 +24,9 @@ from .hub import READ
 from .job import AsyncJob
 
 log = logging.getLogger(__name__)
+
+#: Seconds between checks that a peer whose frames are not being read is still there.
+PEER_CHECK_INTERVAL = 2.0
 
 
 class ChannelClosed(Exception):
@@ -48,14 +52,21 @@ class Channel(object):
         """Return once the connection is closed, whoever closed it."""
         raise NotImplementedError
 
+    def peer_gone(self):
+        """Whether the peer has left although the connection does not know it yet (it
+        stopped reading the peer's frames while the shell's input was full)."""
+        return False
+
 
 async def serve(channel, client, framing):
     """Run ``client`` over ``channel`` until either ends; the client is detached after."""
     job = AsyncJob(name='pump:%s' % client.hub.id)
     job.add(_output(channel, client, framing), name='output')
     job.add(_input(channel, client), name='input')
-    # The input loop may be blocked in a write the shell never drains: end on the close too.
+    # The input loop may be blocked in a write the shell never drains: end on the close,
+    # or once the peer is found gone, too.
     job.add(channel.wait_closed(), name='closed')
+    job.add(_watch_peer(channel), name='peer')
     try:
         await job.wait()
     finally:
@@ -65,6 +76,14 @@ async def serve(channel, client, framing):
     if error is not None and not isinstance(error, ChannelClosed):
         log.error('session %s: %s failed: %r', client.hub.id, client.label, error,
                   exc_info=error)
+
+
+async def _watch_peer(channel):
+    """Every ``PEER_CHECK_INTERVAL`` seconds: end when the peer is gone."""
+    while not channel.peer_gone():
+        await asyncio.sleep(PEER_CHECK_INTERVAL)
+    log.info('peer gone while its input waited for the shell: closing the connection')
+    raise ChannelClosed()
 
 
 async def _output(channel, client, framing):

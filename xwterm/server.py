@@ -16,8 +16,11 @@ import signal
 import socket
 import sys
 
+from . import quietlog
 from .compat import create_task, get_running_loop
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit
+from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, ConnectionLimits,
+                     GuardedSocket, descriptor_budget)
 from .session import DEFAULT_SIZE, Session, SessionRegistry
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,9 @@ MAX_RESTARTS = 5
 RESTART_WINDOW = 60.0
 #: Seconds a child gets to exit after SIGTERM before SIGKILL.
 CHILD_GRACE = 10.0
+#: Seconds the listeners get to close on shutdown before it is forced (the shells are
+#: then reaped, which takes at most the terminal's close grace of 2 s more).
+SHUTDOWN_TIMEOUT = 5.0
 
 
 class ServerConfig(object):
@@ -36,7 +42,9 @@ class ServerConfig(object):
                  websocket=True, aiohttp_workaround=False, command=None,
                  initial_size=DEFAULT_SIZE, docroot=None, idle_timeout=120.0,
                  log_level='INFO', ws_fd=None, parent_fd=None,
-                 detach_timeout=DEFAULT_DETACH_TIMEOUT, compression=False):
+                 detach_timeout=DEFAULT_DETACH_TIMEOUT, compression=False,
+                 max_connections=DEFAULT_MAX_CONNECTIONS,
+                 max_per_address=DEFAULT_MAX_PER_ADDRESS):
         self.bind = bind
         self.http_port = http_port
         self.ws_port = ws_port
@@ -52,6 +60,8 @@ class ServerConfig(object):
         self.parent_fd = parent_fd
         self.detach_timeout = detach_timeout
         self.compression = compression
+        self.max_connections = max_connections
+        self.max_per_address = max_per_address
 
 
 class ListenError(OSError):
@@ -129,6 +139,7 @@ class Server(object):
         self.ws = None
         self.ws_child = None
         self._stop_event = None
+        self._force_event = None
 
     def _make_session(self, session_id=None, size=None):
         return Session(command=self.config.command,
@@ -162,6 +173,7 @@ class Server(object):
 
     async def start(self):
         """Bind and start the listeners (OSError if a port cannot be bound)."""
+        quietlog.install()
         self._stop_event = asyncio.Event()
         try:
             if self.run_ws:
@@ -175,9 +187,9 @@ class Server(object):
                                          idle_timeout=self.config.idle_timeout,
                                          websocket_info=self.websocket_info,
                                          bind=self.config.bind)
-                await self.http.start(await bind_socket(
+                await self.http.start(self._guard('HTTP', await bind_socket(
                     self.config.bind, self.config.http_port, 'HTTP listener',
-                    self._shared_port_hint()))
+                    self._shared_port_hint())))
         except BaseException:
             await self.stop()
             raise
@@ -196,7 +208,18 @@ class Server(object):
             from .ws import WebSocketListener
             self.ws = WebSocketListener(self.sessions, bind=self.config.bind,
                                         compression=self.config.compression)
-            await self.ws.start(sock)
+            await self.ws.start(self._guard('WebSocket', sock))
+
+    def _guard(self, name, sock):
+        """The listening socket with this listener's connection limits."""
+        listeners = int(self.run_http) + int(self.run_ws)
+        budget = descriptor_budget(listeners, self.registry.max_sessions)
+        limit = min(self.config.max_connections, budget)
+        if limit < self.config.max_connections:
+            log.info('%s listener: at most %d connections (the open-file limit allows no '
+                     'more)', name, limit)
+        return GuardedSocket.wrap(sock, ConnectionLimits(name, limit,
+                                                         self.config.max_per_address))
 
     def _shared_port_hint(self):
         if self.config.http_port and self.config.http_port == self.ws_port:
@@ -209,8 +232,12 @@ class Server(object):
         self.request_stop()
 
     def request_stop(self):
-        if self._stop_event is not None:
-            self._stop_event.set()
+        """Stop serving; asked again while stopping, stop at once (shells still reaped)."""
+        if self._stop_event is None:
+            return
+        if self._stop_event.is_set() and self._force_event is not None:
+            self._force_event.set()
+        self._stop_event.set()
 
     async def stop(self):
         """Stop listening, end every session, reap every shell.
@@ -242,8 +269,29 @@ class Server(object):
             await self._stop_event.wait()
             log.info('shutting down')
         finally:
-            restore()
-            await self.stop()
+            try:
+                await self._stop_within(SHUTDOWN_TIMEOUT)
+            finally:
+                restore()
+
+    async def _stop_within(self, timeout):
+        """``stop()``, but at most ``timeout`` seconds (or until asked again): then the
+        listeners are abandoned and only the shells are ended and reaped."""
+        self._force_event = asyncio.Event()
+        stopping = create_task(self.stop(), name='server-stop')
+        forced = create_task(self._force_event.wait(), name='server-force')
+        try:
+            await asyncio.wait([stopping, forced], timeout=timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            forced.cancel()
+        if stopping.done():
+            stopping.result()
+            return
+        log.warning('shutdown forced: not waiting for the listeners any longer')
+        stopping.cancel()
+        await asyncio.wait([stopping])
+        await self.registry.close_all()
 
     def _handle_signals(self):
         """SIGINT/SIGTERM -> request_stop; returns the function that undoes it.
@@ -310,6 +358,8 @@ class ChildListener(object):
                                              config.initial_size.lines),
                 '--idle-timeout', repr(config.idle_timeout),
                 '--detach-timeout', repr(config.detach_timeout),
+                '--max-connections', str(config.max_connections),
+                '--max-connections-per-address', str(config.max_per_address),
                 '--log-level', config.log_level]
         if config.command:
             argv.append('--')
@@ -357,8 +407,13 @@ class ChildListener(object):
             except OSError as error:
                 log.error('cannot restart the WebSocket child process (%s); '
                           'the WebSocket listener is down', error)
-                self.failed = True
+                self._give_up()
                 return
+
+    def _give_up(self):
+        """No child any more: close the port, so clients are refused instead of hanging."""
+        self.failed = True
+        self.sock.close()
 
     async def stop(self):
         self._stopping = True

@@ -53,6 +53,9 @@ class WebsocketsChannel(pump.Channel):
     async def wait_closed(self):
         await self.connection.wait_closed()
 
+    def peer_gone(self):
+        return wscompat.peer_gone(self.connection)
+
 
 class WebSocketListener(object):
     """Serves the shared ``sessions`` (``hub.SharedSessions``) to WebSocket clients.

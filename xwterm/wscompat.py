@@ -10,6 +10,7 @@ exists and the legacy one otherwise.
 
 import asyncio
 import socket
+import sys
 
 
 def _new_serve():
@@ -107,6 +108,25 @@ def peer(connection):
     if not address:
         return '?'
     return '%s:%s' % (address[0], address[1])
+
+
+#: TCP states (Linux ``tcpi_state``) in which the peer has closed or reset the connection.
+_PEER_CLOSED_STATES = frozenset([7, 8, 9])   # CLOSE, CLOSE_WAIT, LAST_ACK
+_TCP_INFO = getattr(socket, 'TCP_INFO', 11)
+
+
+def peer_gone(connection):
+    """Whether the kernel knows the peer closed the connection (it sent FIN or RST),
+    even while the library is not reading (Linux; elsewhere always False)."""
+    transport = getattr(connection, 'transport', None)
+    sock = transport.get_extra_info('socket') if transport is not None else None
+    if sock is None or not sys.platform.startswith('linux'):
+        return False
+    try:
+        state = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 1)
+    except OSError:
+        return True
+    return bytes(state)[:1] != b'' and bytes(state)[0] in _PEER_CLOSED_STATES
 
 
 def abort(connection):

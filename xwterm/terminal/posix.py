@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 WRITE_HIGH_WATER = 256 * 1024
 #: ``write`` resumes once pending input falls to this (bytes).
 WRITE_LOW_WATER = 64 * 1024
+#: Input is queued in slices of this many bytes, each waiting for room on its own.
+WRITE_SLICE = 64 * 1024
 #: Seconds between SIGHUP and SIGKILL when a session is closed.
 CLOSE_GRACE = 2.0
 #: Seconds between exit checks when no pidfd is available (slower while output flows).
@@ -380,14 +382,23 @@ class PtyTerminal(Terminal):
             waiter.set_result(data)
 
     async def write(self, data):
-        if self._master is None or not data:
-            return
-        self._write_queue.append(memoryview(bytes(data)))
-        self._write_pending += len(data)
-        self._flush()
+        """Queue ``data`` a slice at a time, each only once the queue is below its bound:
+        however many writers wait, the queue never holds more than the bound plus one slice."""
+        view = memoryview(bytes(data))
+        for start in range(0, len(view), WRITE_SLICE):
+            await self._room_for_input()
+            if self._master is None:
+                return
+            piece = view[start:start + WRITE_SLICE]
+            self._write_queue.append(piece)
+            self._write_pending += len(piece)
+            self._flush()
+        await self._room_for_input()
+
+    async def _room_for_input(self):
         while self._write_pending > WRITE_HIGH_WATER and self._master is not None:
-            # One future shared by every waiting writer (shielded, so a cancelled writer
-            # does not cancel it for the others).
+            # One future shared by every waiting writer (shielded, so a cancelled
+            # writer does not cancel it for the others).
             if self._drain_waiter is None or self._drain_waiter.done():
                 self._drain_waiter = get_running_loop().create_future()
             await asyncio.shield(self._drain_waiter)
