@@ -3,11 +3,13 @@
 import asyncio
 import hashlib
 import json
+import re
 
 import aiohttp
+import websockets
 
 from serverutil import (ROOT, http_base, poll_until, process_state, run, serving,
-                        wait_gone_async)
+                        wait_gone_async, ws_read_until, ws_url)
 from test_ws import payload
 
 from xwterm import compat
@@ -150,6 +152,28 @@ def test_newer_poll_completes_the_older(web_root):
     run(scenario())
 
 
+def test_sessions_list_in_the_original_shape(web_root):
+    """The original sample server's page reads an array of {sid, ty, sz, dt, tm}."""
+    async def scenario():
+        async with serving(docroot=str(web_root)) as server, client() as http:
+            base = http_base(server)
+            await get_json(http, base + '?size=31x99&session=O1')
+            async with websockets.connect(ws_url(server) + '?size=20x70') as ws:
+                await ws.send('echo WS$((1+1))\n')
+                await ws_read_until(ws, 'WS2')
+                listed = await get_json(http, base + '?sessions')
+            assert isinstance(listed, list) and len(listed) == 2
+            by_type = {item['ty']: item for item in listed}
+            polled, websocket = by_type[False], by_type[True]
+            assert polled['sid'] == polled['id'] == 'O1' and polled['http']
+            assert polled['sz'] == '99x31' and websocket['sz'] == '70x20'
+            assert 0 <= polled['tm'] < 30 and websocket['tm'] == 0
+            for item in listed:
+                assert re.match(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$', item['dt'])
+            assert await get_json(http, base + '?kill=O1') == {'killed': 'O1'}
+    run(scenario())
+
+
 def test_sessions_kill_and_exit_reporting(web_root):
     async def scenario():
         async with serving(docroot=str(web_root)) as server, client() as http:
@@ -157,14 +181,14 @@ def test_sessions_kill_and_exit_reporting(web_root):
             await get_json(http, base + '?size=24x80&session=K1')
             await get_json(http, base + '?size=24x80&session=K2')
             listed = await get_json(http, base + '?sessions')
-            by_id = {item['id']: item for item in listed['sessions']}
+            by_id = {item['id']: item for item in listed}
             assert set(by_id) == {'K1', 'K2'}
             assert by_id['K1']['running'] and by_id['K1']['size'] == '24x80'
             pid = by_id['K1']['pid']
             assert await get_json(http, base + '?kill=K1') == {'killed': 'K1'}
             await wait_gone_async(pid)
             listed = await get_json(http, base + '?sessions')
-            assert [item['id'] for item in listed['sessions']] == ['K2']
+            assert [item['id'] for item in listed] == ['K2']
             await get_json(http, base + '?kill=K1', status=404)
             # a WebSocket session's id cannot be polled (it has its own reader)
             ws_session = server.registry.create()
@@ -315,11 +339,11 @@ def test_a_killed_session_reports_its_end_once_then_starts_over(web_root):
             # output it had not delivered yet ...
             frame = await get_json(http, base + '?console&session=G1')
             assert set(frame) == {'text', 'exit'}
-            assert 'G1' not in [s['id'] for s in (await get_json(http, base + '?sessions'))['sessions']]
+            assert 'G1' not in [s['id'] for s in await get_json(http, base + '?sessions')]
             # ... and the one after it starts a new session under the same id
             frame = await get_json(http, base + '?console&session=G1')
             assert 'exit' not in frame
-            listed = (await get_json(http, base + '?sessions'))['sessions']
+            listed = await get_json(http, base + '?sessions')
             assert [s['running'] for s in listed if s['id'] == 'G1'] == [True]
             # keystrokes for a killed id are refused once, then start over too
             await post(http, base + '?session=G2', b'ls\n', status=409)

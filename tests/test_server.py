@@ -44,7 +44,7 @@ def test_signal_shutdown_leaves_no_child(signum):
                 async with http.get(server.urls['HTTP'] + '?size=24x80&session=S') as r:
                     assert r.status == 200
                 async with http.get(server.urls['HTTP'] + '?sessions') as r:
-                    sessions = (await r.json())['sessions']
+                    sessions = await r.json()
             return ws, sessions
 
         async def scenario():

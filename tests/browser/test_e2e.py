@@ -76,7 +76,7 @@ def test_killed_session_is_reported_and_a_key_starts_a_new_one(start_server, ope
     term.run('echo alive-$((6*7))')
     term.wait_line('alive-42')
 
-    sessions = server.get('?sessions')['sessions']
+    sessions = server.get('?sessions')
     assert len(sessions) == 1
     server.get('?kill=%s' % sessions[0]['id'])
     term.wait_state('state => state === "ended"')
