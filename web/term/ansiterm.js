@@ -17,6 +17,7 @@ import { SelectionMethods } from './selection.js';
 import { ClipboardMethods } from './clipboard.js';
 import { FreezeMethods, FREEZE_USER, FREEZE_SELECTION, FREEZE_SCROLL } from './freeze.js';
 import { TitleBar, StatusBar } from './decorations.js';
+import { SoftKeys } from './softkeys.js';
 import { BellMethods } from './bell.js';
 
 export class AnsiTerm {
@@ -244,6 +245,10 @@ export class AnsiTerm {
     viewport.appendChild(this.bellFlash);
     root.appendChild(viewport);
 
+    if (p.hasSoftKeyboard) {
+      this.softKeys = new SoftKeys(this);
+      root.appendChild(this.softKeys.element);
+    }
     if (p.hasStatusBar) {
       this.statusBar = new StatusBar(this);
       root.appendChild(this.statusBar.element);

@@ -41,8 +41,9 @@ export const ANSITERM_DEFAULTS = {
   titleText: 'ANSI Terminal',
   hasTitleBar: true,
   hasStatusBar: true,
-  hasSoftKeyboard: false,
-  hasSoftFKeys: false,
+  // On-screen keys under the terminal (Esc, Tab, sticky Ctrl/Alt, arrows...), and F1-F12 in them.
+  hasSoftKeyboard: true,
+  hasSoftFKeys: true,
   // The original AnsiTerm's bell: seconds, Hz, amplitude ratio from one sample to the next.
   bell_enabled: true,
   bell_duration: 0.5,

@@ -1,6 +1,8 @@
 // Keyboard, IME and paste: what the user types goes to the host.
 import { CSI, encodeKeyEvent } from './keys.js';
 
+const MODIFIER_KEYS = new Set(['Shift', 'Control', 'Alt', 'AltGraph', 'Meta', 'CapsLock', 'OS']);
+
 export class InputMethods {
   async clipboardPaste() {
     if (!navigator.clipboard || !navigator.clipboard.readText) return;
@@ -25,7 +27,7 @@ export class InputMethods {
     input.addEventListener('compositionstart', () => { this._composing = true; });
     input.addEventListener('compositionend', (event) => {
       this._composing = false;
-      if (event.data) this.sendText(event.data);
+      if (event.data) this._sendTyped(event.data);
       input.value = '';
     });
     input.addEventListener('paste', (event) => {
@@ -68,6 +70,14 @@ export class InputMethods {
 
   _onKeyDown(event) {
     if (event.isComposing || event.keyCode === 229 || this._composing) return;
+    if (this.softKeys && this.softKeys.hasStickyModifier && !MODIFIER_KEYS.has(event.key)) {
+      const data = this._keyBytes(this.softKeys.modify(event));
+      if (data !== null) {
+        event.preventDefault();
+        this._sendKeyBytes(data);
+      }
+      return;
+    }
     const modes = this.emulator.modes;
     if (event.shiftKey && !event.ctrlKey && !event.altKey && (event.key === 'PageUp' || event.key === 'PageDown')) {
       event.preventDefault();
@@ -102,6 +112,18 @@ export class InputMethods {
     return [...key].length === 1 && !keyEvent.ctrlKey && !keyEvent.metaKey ? key : null;
   }
 
+  // Text from the keyboard (a phone's too); a sticky Ctrl or Alt of the on-screen keys
+  // modifies its first character.
+  _sendTyped(text) {
+    if (!this.softKeys || !this.softKeys.hasStickyModifier) {
+      this.sendText(text);
+      return;
+    }
+    const [first, ...rest] = [...text];
+    const data = this._keyBytes(this.softKeys.modify({ key: first }));
+    this.sendText((data || first) + rest.join(''));
+  }
+
   _sendKeyBytes(data) {
     this._blinkOn = true;
     this.clearSelection();
@@ -130,8 +152,7 @@ export class InputMethods {
     switch (event.inputType) {
       case 'insertText':
       case 'insertReplacementText':
-        if (event.data) this.sendText(event.data);
-        else if (input.value) this.sendText(input.value);
+        if (event.data || input.value) this._sendTyped(event.data || input.value);
         break;
       case 'insertLineBreak':
       case 'insertParagraph':

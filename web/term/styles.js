@@ -22,6 +22,13 @@ const STYLE_TEXT = `
 .xwterm-status-state { padding: 1px 8px; border-radius: 3px; overflow: hidden; text-overflow: ellipsis; }
 .xwterm-status-fill { flex: 1 1 auto; }
 .xwterm-status button { font: inherit; padding: 0 8px; }
+.xwterm-softkeys { display: flex; flex-direction: column; gap: 2px; padding: 2px; background: #1e1e1e;
+  width: 0; min-width: 100%; box-sizing: border-box; user-select: none; -webkit-user-select: none; }
+.xwterm-softkeys-row { display: flex; gap: 3px; overflow-x: auto; scrollbar-width: none; }
+.xwterm-softkeys button { flex: 0 0 auto; min-width: 38px; height: 32px; padding: 0 6px; font: 13px system-ui, sans-serif;
+  color: #eee; background: #3a3a3a; border: 1px solid #555; border-radius: 4px; touch-action: manipulation; }
+.xwterm-softkeys button[aria-pressed="true"] { background: #2f6fb0; border-color: #8cf; }
+.xwterm-softkeys-appcursor button[data-key^="Arrow"] { border-color: #cc9; color: #ffd; }
 .xwterm-menu-anchor { position: relative; }
 .xwterm-menu { position: absolute; right: 0; bottom: 100%; z-index: 10; display: flex;
   flex-direction: column; background: #2b2b2b; border: 1px solid #555; padding: 2px; }
