@@ -233,8 +233,10 @@ def test_bad_requests_get_clear_errors(web_root):
             async with http.post(base + '?session=B', data=b'x' * (4 * 1024 * 1024 + 1)) as r:
                 assert r.status == 413
                 assert 'larger than' in (await r.json())['error']
-            async with http.put(base) as r:
+            async with http.delete(base) as r:
                 assert r.status == 405
+            async with http.put(base) as r:     # an upload needs a name: PUT /NAME
+                assert r.status == 400
             async with http.head(base + '?console&session=B') as r:
                 assert r.status == 405
             async with http.head(base + 'app.js') as r:

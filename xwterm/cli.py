@@ -18,6 +18,7 @@ from .hub import DEFAULT_DETACH_TIMEOUT
 from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS
 from .protocol import parse_initial_size
 from .server import ListenError, Server, ServerConfig
+from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR, format_size, parse_size
 from .vendored import import_optional
 
 log = logging.getLogger('xwterm')
@@ -60,6 +61,13 @@ def _count(value):
     if number < 1:
         raise argparse.ArgumentTypeError('must be at least 1')
     return number
+
+
+def _size_in_bytes(value):
+    try:
+        return parse_size(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
 
 
 def _seconds(value):
@@ -156,6 +164,13 @@ def build_parser(prog=None):
     add('--detach-timeout', type=_seconds, default=DEFAULT_DETACH_TIMEOUT, metavar='SECONDS',
         help='end a session that has had no client for this long (default: %(default)s; '
              '0: when its last client leaves)')
+    add('--upload-dir', metavar='DIR', default=DEFAULT_UPLOAD_DIR,
+        help='folder for uploads (PUT /NAME), created on the first one (default: %(default)s)')
+    add('--no-upload', action='store_true',
+        help='refuse every upload (403), also into a session\'s current directory')
+    add('--max-upload', type=_size_in_bytes, default=DEFAULT_MAX_UPLOAD, metavar='SIZE',
+        help='largest upload, e.g. 500K, 100M, 2G (default: %s)'
+             % format_size(DEFAULT_MAX_UPLOAD))
     add('--compression', action='store_true',
         help='offer permessage-deflate on WebSocket (off by default: it costs CPU '
              'and memory per connection; it pays only on slow links)')
@@ -363,7 +378,8 @@ def main(argv=None):
         idle_timeout=options.idle_timeout, log_level=logging.getLevelName(level),
         detach_timeout=options.detach_timeout, compression=options.compression,
         max_connections=options.max_connections, max_per_address=options.max_per_address,
-        ws_fd=options.ws_fd, parent_fd=options.parent_fd)
+        ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
+        upload_dir=options.upload_dir, max_upload=options.max_upload)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome

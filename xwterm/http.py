@@ -30,7 +30,8 @@ from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
                          PayloadTooLargeError, PeerTimeoutError, ProtocolError, ReadOnlyError,
                          SessionClosedError, SessionError, SessionLimitError, TerminalError)
-from .hub import READ, SUPERSEDED
+from .hub import READ, SUPERSEDED, WRITE
+from .transfer import Transfers
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,9 @@ class HttpListener(object):
     """
 
     def __init__(self, sessions, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
-                 websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None):
+                 websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None, transfers=None):
         self.sessions = sessions
+        self.transfers = transfers if transfers is not None else Transfers()
         self.registry = sessions.registry
         self.bind = bind
         self.docroot = docroot_dir
@@ -222,6 +224,8 @@ class HttpListener(object):
             query = protocol.parse_http_query(request.query)
             if request.method == 'POST':
                 return await self._post(request, query)
+            if request.method == 'PUT':
+                return await self._put(request, query)
             if request.method not in ('GET', 'HEAD'):
                 return _error(405, 'method not allowed')
             if not self._allowed(request):
@@ -230,6 +234,8 @@ class HttpListener(object):
                 return await self._file(request)
             if request.method == 'HEAD':
                 return _error(405, 'HEAD would discard output: use GET')
+            if query.action == 'download':
+                return await self.transfers.download(request, self._transfer_session(request))
             if query.action == 'config':
                 return _json_response(protocol.json_dumps({
                     'version': __version__, 'websocket': self.websocket_info()}))
@@ -291,6 +297,26 @@ class HttpListener(object):
                 http=bool(http_clients), clients=len(clients))
             listed.append(info)
         return _json_response(protocol.json_dumps(listed))
+
+    async def _put(self, request, query):
+        """Uploads (xwterm.transfer): ``PUT /NAME``, or into a session's current directory."""
+        if not self._allowed(request):
+            return _error(403, 'origin or host not allowed')
+        if query.action == 'upload':
+            return await self.transfers.put(request, self._transfer_session(request))
+        if query.action != 'file':
+            return _error(405, 'PUT /NAME uploads a file; other requests use GET or POST')
+        return await self.transfers.put(request)
+
+    def _transfer_session(self, request):
+        """The session a transfer works in; only its full (typing) token opens it."""
+        attach = protocol.parse_attach(request.query)
+        hub = self.sessions.get(attach.session_id) if attach.session_id else None
+        if hub is None:
+            raise SessionClosedError('no such session: give session=ID&token=TOKEN')
+        if self._check_token(hub, attach.token) != WRITE:
+            raise ReadOnlyError('a read-only token cannot transfer files')
+        return hub
 
     async def _kill(self, session_id):
         if not await self.sessions.kill(session_id):

@@ -269,7 +269,8 @@ class HttpQuery(object):
     """What a GET on ``/`` asks for, decoded from its query string.
 
     ``action`` is one of ``config``, ``sessions``, ``kill``, ``poll`` (a
-    ``size=`` and/or ``console`` request) or ``file`` (no query: serve a
+    ``size=`` and/or ``console`` request), ``upload`` / ``download`` (file
+    transfer in a session, see xwterm.transfer) or ``file`` (no query: serve a
     file).  ``session_id`` is the explicit ``session=`` value (the cookie
     fallback is the adapter's job), ``size`` a ``TerminalSize`` or ``None``,
     ``wait`` seconds or ``None``, ``kill`` the id to end.
@@ -304,6 +305,8 @@ def parse_http_query(query):
         return HttpQuery('sessions')
     if 'kill' in query:
         return HttpQuery('kill', kill=check_session_id(query.get('kill')))
+    if 'upload' in query or 'download' in query:
+        return HttpQuery('upload' if 'upload' in query else 'download', session_id=session_id)
     if 'size' in query:
         return HttpQuery('poll', session_id=session_id,
                          size=parse_size(query.get('size')), wait=wait)

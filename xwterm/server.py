@@ -21,7 +21,9 @@ from .compat import create_task, get_running_loop
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit
 from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, ConnectionLimits,
                      GuardedSocket, descriptor_budget)
+from .get import helper_env
 from .session import DEFAULT_SIZE, Session, SessionRegistry
+from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,12 @@ class ServerConfig(object):
                  log_level='INFO', ws_fd=None, parent_fd=None,
                  detach_timeout=DEFAULT_DETACH_TIMEOUT, compression=False,
                  max_connections=DEFAULT_MAX_CONNECTIONS,
-                 max_per_address=DEFAULT_MAX_PER_ADDRESS):
+                 max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
+                 upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD):
         self.bind = bind
+        self.upload = upload
+        self.upload_dir = upload_dir
+        self.max_upload = max_upload
         self.http_port = http_port
         self.ws_port = ws_port
         self.http = http
@@ -144,7 +150,7 @@ class Server(object):
     def _make_session(self, session_id=None, size=None):
         return Session(command=self.config.command,
                        size=size or self.config.initial_size,
-                       session_id=session_id)
+                       session_id=session_id, env=helper_env())
 
     @property
     def http_port(self):
@@ -183,10 +189,13 @@ class Server(object):
                 if not os.path.isdir(self.config.docroot or ''):
                     log.warning('document root %r is not a directory: no page will be '
                                 'served (use --docroot DIR)', self.config.docroot)
+                from .transfer import Transfers
+                transfers = Transfers(self.config.upload_dir, enabled=self.config.upload,
+                                      max_upload=self.config.max_upload)
                 self.http = HttpListener(self.sessions, self.config.docroot,
                                          idle_timeout=self.config.idle_timeout,
                                          websocket_info=self.websocket_info,
-                                         bind=self.config.bind)
+                                         bind=self.config.bind, transfers=transfers)
                 await self.http.start(self._guard('HTTP', await bind_socket(
                     self.config.bind, self.config.http_port, 'HTTP listener',
                     self._shared_port_hint())))
