@@ -209,5 +209,7 @@ def test_a_child_that_cannot_be_restarted_marks_the_websocket_listener_down(monk
         child.process = DeadProcess()
         run(child._supervise())
         assert child.failed
+        # the port is closed: clients are refused at once instead of hanging
+        assert sock.fileno() == -1
     finally:
         sock.close()

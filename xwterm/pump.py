@@ -18,7 +18,7 @@ import asyncio
 import logging
 
 from . import protocol
-from .exceptions import (ClientLimitError, ReadOnlyError, SessionClosedError,
+from .exceptions import (ClientLimitError, ProtocolError, ReadOnlyError, SessionClosedError,
                          SessionLimitError, TerminalError)
 from .hub import READ
 from .job import AsyncJob
@@ -121,6 +121,25 @@ class Refusal(Exception):
         super(Refusal, self).__init__(reason)
         self.code = code
         self.reason = reason
+
+
+def attach_request(path, peer):
+    """The ``protocol.AttachRequest`` of a WebSocket request path; :class:`Refusal` if it
+    cannot be understood.  A malformed size alone is ignored (the shell starts at the
+    default size), as a page cannot be blamed for its window."""
+    try:
+        query = protocol.ws_query(path)
+        size = query.pop('size', None)
+        request = protocol.parse_attach(query)
+    except ProtocolError as error:
+        log.warning('WebSocket from %s refused: %s', peer, error)
+        raise Refusal(protocol.CLOSE_POLICY, _short(str(error)))
+    if size is not None:
+        try:
+            request.size = protocol.parse_size(size)
+        except ProtocolError as error:
+            log.warning('WebSocket from %s: ignoring the size in the URL: %s', peer, error)
+    return request
 
 
 async def open_client(sessions, request, binary, label):

@@ -10,7 +10,6 @@ What happens on the connection is ``pump.serve``'s job.
 import logging
 
 from . import protocol, pump, wscompat
-from .exceptions import ProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +108,11 @@ class WebSocketListener(object):
                         peer, headers.get('Origin'), headers.get('Host'))
             await channel.close(protocol.CLOSE_POLICY, 'origin or host not allowed')
             return
-        query = protocol.ws_query(wscompat.request_path(connection))
         try:
-            request = protocol.parse_attach(query)
-        except ProtocolError as error:
-            if 'size' not in query:
-                log.warning('WebSocket from %s refused: %s', peer, error)
-                await channel.close(protocol.CLOSE_POLICY, str(error)[:120])
-                return
-            log.warning('WebSocket from %s: ignoring the size in the URL: %s', peer, error)
-            query.pop('size')
-            request = protocol.parse_attach(query)
+            request = pump.attach_request(wscompat.request_path(connection), peer)
+        except pump.Refusal as refusal:
+            await channel.close(refusal.code, refusal.reason)
+            return
         binary = connection.subprotocol == protocol.BINARY_SUBPROTOCOL
         try:
             hub, client = await pump.open_client(
