@@ -270,3 +270,53 @@ def test_xwterm_get_prints_the_download_request(tmp_path):
             return match.group(1)
     encoded = run(scenario())
     assert base64.b64decode(encoded).decode() == str(target)
+
+
+def test_stalled_uploader_gets_408_and_leaves_nothing(tmp_path):
+    folder = str(tmp_path)
+
+    async def scenario():
+        async with serving(upload_dir=folder) as server:
+            server.http.transfers.chunk_timeout = 0.5
+            reader, writer = await asyncio.open_connection('127.0.0.1', server.http_port)
+            headers = ''.join('%s: %s\r\n' % item for item in HEADERS.items())
+            writer.write(('PUT /slow.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n%s'
+                          'Content-Length: 1000\r\n\r\n' % headers).encode('latin-1') + b's' * 10)
+            head = await reader.readuntil(b'\r\n\r\n')
+            length = int(re.search(br'Content-Length: (\d+)', head).group(1))
+            answer = head + await reader.readexactly(length)
+            writer.close()
+            return answer
+    answer = run(scenario())
+    assert answer.startswith(b'HTTP/1.1 408 '), answer[:200]
+    assert b'no upload data for 0.5 s' in answer
+    assert listing(folder) == []
+
+
+def test_stalled_downloader_is_cut_off(tmp_path):
+    size = 64 * 1024 * 1024
+    with open(str(tmp_path / 'big.bin'), 'wb') as handle:
+        handle.truncate(size)
+
+    async def scenario():
+        async with serving(upload_dir=str(tmp_path)) as server, client() as http:
+            shell = await Shell.open(http, http_base(server))
+            server.http.transfers.chunk_timeout = 0.5
+            url = shell.url('download', path=str(tmp_path / 'big.bin'))
+            reader, writer = await asyncio.open_connection('127.0.0.1', server.http_port)
+            headers = ''.join('%s: %s\r\n' % item for item in HEADERS.items())
+            writer.write(('GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n'
+                          % (url[url.index('/', 8):], headers)).encode('latin-1'))
+            await asyncio.sleep(3)      # read nothing: the server's writes stall
+            received = 0
+            try:
+                while True:
+                    chunk = await reader.read(1024 * 1024)
+                    if not chunk:
+                        break
+                    received += len(chunk)
+            except ConnectionError:
+                pass
+            writer.close()
+            return received
+    assert run(scenario()) < 64 * 1024 * 1024

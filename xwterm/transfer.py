@@ -118,7 +118,7 @@ class Transfers(object):
         except asyncio.CancelledError:
             raise
         except asyncio.TimeoutError:
-            raise TransferRefused(408, 'no upload data for %.0f s' % self.chunk_timeout)
+            raise TransferRefused(408, 'no upload data for %g s' % self.chunk_timeout)
         except Exception as error:
             raise TransferRefused(400, 'upload interrupted: %s' % (error or type(error).__name__))
 
@@ -154,7 +154,15 @@ class Transfers(object):
             chunk = await loop.run_in_executor(None, reader.read, CHUNK)
             if not chunk:
                 break
-            await asyncio.wait_for(response.write(chunk), self.chunk_timeout)
+            try:
+                await asyncio.wait_for(response.write(chunk), self.chunk_timeout)
+            except (asyncio.TimeoutError, ConnectionError) as error:
+                log.warning('download of %s to %s stopped: %s', reader.path, request.remote,
+                            'the client read nothing for %g s' % self.chunk_timeout
+                            if isinstance(error, asyncio.TimeoutError) else 'connection lost')
+                if request.transport is not None:
+                    request.transport.abort()
+                return response
         if reader.remaining:
             log.warning('download of %s cut short: the file shrank while it was sent',
                         reader.path)
