@@ -114,6 +114,87 @@ async def _input(channel, client):
             log.debug('input for session %s after its shell ended', client.hub.id)
 
 
+class ConnectionInfo(object):
+    """What an adapter knows of a WebSocket request: for the checks, the logs and the
+    embedding host's ``authorize`` hook."""
+
+    __slots__ = ('path', 'headers', 'peer', 'subprotocol')
+
+    def __init__(self, path, headers, peer, subprotocol=None):
+        self.path = path
+        self.headers = headers
+        self.peer = peer
+        self.subprotocol = subprotocol
+
+
+class Permit(object):
+    """What an ``authorize`` hook grants a request: ``readonly`` access, and for a new
+    session its ``command``, ``env`` and ``cwd`` (None: the host's defaults)."""
+
+    __slots__ = ('readonly', 'command', 'env', 'cwd')
+
+    def __init__(self, readonly=False, command=None, env=None, cwd=None):
+        self.readonly = readonly
+        self.command = command
+        self.env = env
+        self.cwd = cwd
+
+    def session_options(self):
+        options = {}
+        for name in ('command', 'env', 'cwd'):
+            if getattr(self, name) is not None:
+                options[name] = getattr(self, name)
+        return options
+
+
+async def serve_connection(channel, sessions, info, bind=None, authorize=None):
+    """Everything a WebSocket connection gets, whichever library accepted it: the
+    browser checks, the host's decision, attaching, the first control message, the pump.
+
+    ``authorize(info)`` (a function or coroutine function) returns a :class:`Permit`, or
+    None to refuse (close 1008); without it every request gets full access.
+    """
+    origin, host = info.headers.get('Origin'), info.headers.get('Host')
+    if not protocol.request_allowed(origin, host, bind):
+        log.warning('WebSocket from %s refused: origin %r, host %r', info.peer, origin, host)
+        await channel.close(protocol.CLOSE_POLICY, 'origin or host not allowed')
+        return
+    try:
+        request = attach_request(info.path, info.peer)
+        permit = await decide(authorize, info)
+        binary = info.subprotocol == protocol.BINARY_SUBPROTOCOL
+        hub, client = await open_client(sessions, request, binary,
+                                        'WebSocket client %s' % (info.peer,), permit)
+    except Refusal as refusal:
+        await channel.close(refusal.code, refusal.reason)
+        return
+    if binary:
+        framing = protocol.BinaryOutput()
+        try:
+            await channel.send(protocol.attach_info(
+                hub.id, hub.size, hub.token, hub.readonly_token, client.readonly))
+        except ChannelClosed:
+            client.detach()
+            return
+    else:
+        framing = protocol.JsonOutput()
+    await serve(channel, client, framing)
+
+
+async def decide(authorize, info):
+    """The host's :class:`Permit` for ``info`` (full access without a hook); Refusal if
+    it says no."""
+    if authorize is None:
+        return Permit()
+    permit = authorize(info)
+    if asyncio.iscoroutine(permit):
+        permit = await permit
+    if permit is None:
+        log.warning('%s from %s refused by the host application', info.path, info.peer)
+        raise Refusal(protocol.CLOSE_POLICY, 'not allowed')
+    return permit
+
+
 class Refusal(Exception):
     """A client cannot be attached: close with ``code`` and ``reason``."""
 
@@ -142,25 +223,28 @@ def attach_request(path, peer):
     return request
 
 
-async def open_client(sessions, request, binary, label):
+async def open_client(sessions, request, binary, label, permit=None):
     """Attach a new client per ``request`` (a ``protocol.AttachRequest``): to the
-    session it names, with its token, or to a new session.  Raises :class:`Refusal`.
+    session it names, with its token, or to a new session (with the ``permit``'s
+    command, environment and directory).  Raises :class:`Refusal`.
 
     New sessions are resumable only for ``binary`` clients: only they learn the
     tokens that let anyone come back to a detached session.
     """
+    permit = permit or Permit()
     if request.session_id is None:
         if request.token is not None:
             raise Refusal(protocol.CLOSE_POLICY, 'a token needs a session')
         try:
-            hub = await sessions.create(size=request.size, resumable=binary)
+            hub = await sessions.create(size=request.size, resumable=binary,
+                                        **permit.session_options())
         except SessionLimitError as error:
             raise Refusal(protocol.CLOSE_TRY_AGAIN, str(error)[:120])
         except TerminalError as error:
             log.error('cannot start a shell: %s', error)
             raise Refusal(protocol.CLOSE_INTERNAL, 'cannot start the shell: %s'
                           % _short(str(error)))
-        return hub, hub.attach(readonly=False, label=label)
+        return hub, hub.attach(readonly=permit.readonly, label=label)
     hub = sessions.get(request.session_id)
     if hub is None:
         ended = sessions.ended(request.session_id)
@@ -171,7 +255,7 @@ async def open_client(sessions, request, binary, label):
         log.warning('%s: wrong or missing token for session %s', label, hub.id)
         raise Refusal(protocol.CLOSE_POLICY, 'wrong or missing session token')
     try:
-        client = hub.attach(readonly=access == READ, label=label)
+        client = hub.attach(readonly=access == READ or permit.readonly, label=label)
     except ClientLimitError as error:
         raise Refusal(protocol.CLOSE_TRY_AGAIN, str(error)[:120])
     except SessionClosedError:

@@ -147,10 +147,10 @@ class Server(object):
         self._stop_event = None
         self._force_event = None
 
-    def _make_session(self, session_id=None, size=None):
-        return Session(command=self.config.command,
+    def _make_session(self, session_id=None, size=None, command=None, env=None, cwd=None):
+        return Session(command=command or self.config.command,
                        size=size or self.config.initial_size,
-                       session_id=session_id, env=helper_env())
+                       session_id=session_id, env=env or helper_env(), cwd=cwd)
 
     @property
     def http_port(self):

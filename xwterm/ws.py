@@ -100,34 +100,8 @@ class WebSocketListener(object):
             self._channels.discard(connection)
 
     async def _serve(self, connection, channel):
-        headers = wscompat.request_headers(connection)
-        peer = wscompat.peer(connection)
-        if not protocol.request_allowed(headers.get('Origin'), headers.get('Host'),
-                                        self.bind):
-            log.warning('WebSocket from %s refused: origin %r, host %r',
-                        peer, headers.get('Origin'), headers.get('Host'))
-            await channel.close(protocol.CLOSE_POLICY, 'origin or host not allowed')
-            return
-        try:
-            request = pump.attach_request(wscompat.request_path(connection), peer)
-        except pump.Refusal as refusal:
-            await channel.close(refusal.code, refusal.reason)
-            return
-        binary = connection.subprotocol == protocol.BINARY_SUBPROTOCOL
-        try:
-            hub, client = await pump.open_client(
-                self.sessions, request, binary, 'WebSocket client %s' % (peer,))
-        except pump.Refusal as refusal:
-            await channel.close(refusal.code, refusal.reason)
-            return
-        if binary:
-            framing = protocol.BinaryOutput()
-            try:
-                await channel.send(protocol.attach_info(
-                    hub.id, hub.size, hub.token, hub.readonly_token, client.readonly))
-            except pump.ChannelClosed:
-                client.detach()
-                return
-        else:
-            framing = protocol.JsonOutput()
-        await pump.serve(channel, client, framing)
+        info = pump.ConnectionInfo(
+            path=wscompat.request_path(connection),
+            headers=wscompat.request_headers(connection),
+            peer=wscompat.peer(connection), subprotocol=connection.subprotocol)
+        await pump.serve_connection(channel, self.sessions, info, bind=self.bind)
