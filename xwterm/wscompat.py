@@ -35,8 +35,13 @@ def implementation():
 
 
 async def serve(handler, sock, max_size, max_queue, write_limit, subprotocols=None,
-                compression=False):
-    """Start serving ``handler(connection)`` on the listening socket ``sock``.
+                compression=False, ssl=None, check_request=None):
+    """Start serving ``handler(connection)`` on the listening socket ``sock``
+    (over TLS with the SSLContext ``ssl``).
+
+    ``check_request(peer, path, headers)`` (a coroutine function) runs before the
+    handshake is accepted: None lets it go on, ``(status, text, headers)`` answers
+    that HTTP response instead and no WebSocket is opened.
 
     Keepalive pings are off: a client that is slow to read would miss its
     pongs and be dropped, and a slow client must never be disconnected for
@@ -47,9 +52,11 @@ async def serve(handler, sock, max_size, max_queue, write_limit, subprotocols=No
     options = dict(sock=sock, max_size=max_size, max_queue=max_queue,
                    write_limit=write_limit, ping_interval=None,
                    ping_timeout=None, compression='deflate' if compression else None,
-                   subprotocols=subprotocols)
+                   subprotocols=subprotocols, ssl=ssl)
     new_serve = _new_serve()
     if new_serve is not None:
+        if check_request is not None:
+            options['process_request'] = _new_process_request(check_request)
         offered = set(subprotocols or ())
 
         def select_subprotocol(connection, client_subprotocols):
@@ -65,7 +72,50 @@ async def serve(handler, sock, max_size, max_queue, write_limit, subprotocols=No
         await handler(ws)
 
     options['read_limit'] = 2 ** 16
+    if check_request is not None:
+        options['create_protocol'] = _legacy_checked_protocol(check_request)
     return await _legacy_serve()(legacy_handler, **options)
+
+
+def _new_process_request(check_request):
+    async def process_request(connection, request):
+        refusal = await check_request(peer(connection), request.path, request.headers)
+        if refusal is None:
+            return None
+        status, text, headers = refusal
+        response = connection.respond(status, text + '\n')
+        for name, value in headers.items():
+            response.headers[name] = value
+        return response
+    return process_request
+
+
+def _legacy_checked_protocol(check_request):
+    """A legacy server protocol whose ``process_request`` knows the peer (the
+    ``process_request`` argument of the legacy ``serve`` is not told it)."""
+    import http
+    try:
+        from websockets.legacy.server import WebSocketServerProtocol
+    except ImportError:
+        from websockets.server import WebSocketServerProtocol
+
+    class CheckedProtocol(WebSocketServerProtocol):
+        async def process_request(self, path, request_headers):
+            refusal = await check_request(peer(self), path, request_headers)
+            if refusal is None:
+                return None
+            status, text, headers = refusal
+            headers = dict(headers, **{'Content-Type': 'text/plain; charset=utf-8'})
+            return http.HTTPStatus(status), headers, (text + '\n').encode('utf-8')
+    return CheckedProtocol
+
+
+def first_header(headers, name):
+    """The first value of header ``name`` (None if absent), even when it is repeated."""
+    get_all = getattr(headers, 'get_all', None)
+    values = get_all(name) if get_all is not None else [headers.get(name)]
+    values = [value for value in values if value is not None]
+    return values[0] if values else None
 
 
 def request_headers(connection):
@@ -120,13 +170,18 @@ def peer_gone(connection):
     even while the library is not reading (Linux; elsewhere always False)."""
     transport = getattr(connection, 'transport', None)
     sock = transport.get_extra_info('socket') if transport is not None else None
-    if sock is None or not sys.platform.startswith('linux'):
+    return sock is not None and socket_peer_gone(sock)
+
+
+def socket_peer_gone(sock):
+    """``peer_gone`` for a connected TCP socket."""
+    if not sys.platform.startswith('linux'):
         return False
     try:
-        state = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 1)
+        state = bytes(sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 1))
     except OSError:
         return True
-    return bytes(state)[:1] != b'' and bytes(state)[0] in _PEER_CLOSED_STATES
+    return state[:1] != b'' and state[0] in _PEER_CLOSED_STATES
 
 
 def abort(connection):

@@ -1,0 +1,117 @@
+"""The ASGI application under a real uvicorn, alone and mounted in Starlette: round trip,
+exit close code, a client that leaves (shell reaped), host shutdown (no shell left)."""
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+
+import pytest
+import websockets
+
+uvicorn = pytest.importorskip('uvicorn')
+
+from xwterm import protocol  # noqa: E402
+from xwterm.asgi import XwtermApp  # noqa: E402
+
+from serverutil import process_state, run, wait_gone_async, ws_read_until  # noqa: E402
+
+SH = ['/bin/sh']
+
+
+class Uvicorn(object):
+    """A uvicorn server in this loop on 127.0.0.1, port chosen by the kernel."""
+
+    def __init__(self, app):
+        self.server = uvicorn.Server(uvicorn.Config(app, host='127.0.0.1', port=0,
+                                                    log_level='warning', lifespan='auto'))
+        self.task = None
+
+    async def __aenter__(self):
+        self.task = asyncio.ensure_future(self.server.serve())
+        while not self.server.started:
+            await asyncio.sleep(0.02)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc):
+        self.server.should_exit = True
+        await asyncio.wait_for(self.task, 30)
+
+
+def shells_of(app):
+    return [session.pid for session in app.sessions.registry.sessions()]
+
+
+def test_round_trip_exit_and_disconnect_under_uvicorn():
+    async def scenario():
+        app = XwtermApp(command=SH)
+        async with Uvicorn(app) as server:
+            url = 'ws://127.0.0.1:%d/' % server.port
+            async with websockets.connect(url) as ws:
+                await ws.send(json.dumps({'text': 'echo ASGI$((6*7))\n'}))
+                await ws_read_until(ws, 'ASGI42')
+                await ws.send(json.dumps({'text': 'exit 3\n'}))
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    while True:
+                        await ws.recv()
+                assert closed.value.rcvd.code == 1000
+                assert closed.value.rcvd.reason == 'exit 3'
+            # a client that leaves: its session ends, its shell is reaped
+            ws = await websockets.connect(url)
+            await ws.send(json.dumps({'text': 'echo UP\n'}))
+            await ws_read_until(ws, 'UP')
+            pid = shells_of(app)[0]
+            await ws.close()
+            await wait_gone_async(pid)
+            # the binary framing and attach work here too
+            ws = await websockets.connect(url, subprotocols=[protocol.BINARY_SUBPROTOCOL])
+            info = json.loads(await ws.recv())
+            assert ws.subprotocol == protocol.BINARY_SUBPROTOCOL and info['token']
+            await ws.close()
+            again = await websockets.connect(
+                url + '?session=%s&token=%s' % (info['session'], info['token']),
+                subprotocols=[protocol.BINARY_SUBPROTOCOL])
+            assert json.loads(await again.recv())['session'] == info['session']
+            pid = shells_of(app)[0]
+        # uvicorn's lifespan shutdown ended the session and reaped its shell
+        assert process_state(pid) is None
+        assert not shells_of(app)
+    run(scenario())
+
+
+def test_mounted_in_starlette_with_an_authorize_hook():
+    starlette = pytest.importorskip('starlette')
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from xwterm.pump import Permit
+
+    def authorize(info):
+        if info.headers.get('X-User') != 'alice':
+            return None
+        return Permit(command=['/bin/sh', '-c', 'echo "hello $GREETING"; exec /bin/sh'],
+                      env=dict(os.environ, GREETING='alice'))
+
+    async def scenario():
+        terminal = XwtermApp(command=SH, authorize=authorize)
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            yield
+            await terminal.close()      # a mounted app gets no lifespan events of its own
+        host = Starlette(routes=[Mount('/term', app=terminal)], lifespan=lifespan)
+        async with Uvicorn(host) as server:
+            url = 'ws://127.0.0.1:%d/term/ws' % server.port
+            with pytest.raises(Exception):
+                async with websockets.connect(url) as ws:
+                    await ws.recv()
+            headers = {'X-User': 'alice'}
+            try:
+                ws = await websockets.connect(url, additional_headers=headers)
+            except TypeError:
+                ws = await websockets.connect(url, extra_headers=headers)
+            await ws_read_until(ws, 'hello alice')
+            pid = shells_of(terminal)[0]
+        assert process_state(pid) is None
+    run(scenario())

@@ -1,0 +1,115 @@
+"""WebSocket on aiohttp (the HTTP listener's ``<base>/ws``, and aiohttp host apps):
+a thin adapter of ``web.WebSocketResponse`` to ``pump.Channel``; the behaviour is
+``pump.serve_connection``'s, the same as on the separate websockets listener."""
+
+import asyncio
+import logging
+import socket
+
+from aiohttp import WSMsgType, web
+
+from . import protocol, pump, wscompat
+from .compat import get_running_loop
+
+log = logging.getLogger(__name__)
+
+#: Largest client message (bytes), as on the websockets listener.
+MAX_MESSAGE = 4 * 1024 * 1024
+#: Seconds a closing handshake may take before the connection is cut.
+CLOSE_TIMEOUT = 2.0
+
+_CLOSED_TYPES = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
+
+
+class AiohttpChannel(pump.Channel):
+    """An aiohttp WebSocket (after ``prepare``) as a ``pump.Channel``."""
+
+    def __init__(self, request, ws):
+        self.request = request
+        self.ws = ws
+        self._closed = None
+
+    def _closed_future(self):
+        if self._closed is None:
+            self._closed = get_running_loop().create_future()
+        return self._closed
+
+    def _mark_closed(self):
+        closed = self._closed_future()
+        if not closed.done():
+            closed.set_result(None)
+
+    async def receive(self):
+        message = await self.ws.receive()
+        if message.type == WSMsgType.TEXT or message.type == WSMsgType.BINARY:
+            return message.data
+        self._mark_closed()
+        return None
+
+    async def send(self, message):
+        if self.ws.closed:
+            raise pump.ChannelClosed()
+        try:
+            if isinstance(message, str):
+                await self.ws.send_str(message)
+            else:
+                await self.ws.send_bytes(message)
+        except (ConnectionError, RuntimeError):
+            self._mark_closed()
+            raise pump.ChannelClosed()
+
+    async def close(self, code, reason):
+        try:
+            await asyncio.wait_for(self.ws.close(code=code, message=reason.encode('utf-8')),
+                                   CLOSE_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.abort()
+        finally:
+            self._mark_closed()
+
+    async def wait_closed(self):
+        await asyncio.shield(self._closed_future())
+
+    def abort(self):
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+        self._mark_closed()
+
+    def peer_gone(self):
+        transport = self.request.transport
+        if transport is None:
+            return True
+        sock = transport.get_extra_info('socket')
+        return sock is not None and wscompat.socket_peer_gone(sock)
+
+
+def peer_of(request):
+    """``host:port`` of an aiohttp request's client, for logs."""
+    transport = request.transport
+    address = transport.get_extra_info('peername') if transport is not None else None
+    if not address:
+        return request.remote or '?'
+    return '%s:%s' % (address[0], address[1])
+
+
+async def serve(request, sessions, bind=None, authorize=None, compress=False):
+    """Handle one WebSocket upgrade request; returns the response aiohttp expects."""
+    ws = web.WebSocketResponse(protocols=[protocol.BINARY_SUBPROTOCOL],
+                               max_msg_size=MAX_MESSAGE, compress=compress,
+                               autoping=True, heartbeat=None)
+    await ws.prepare(request)
+    sock = request.transport.get_extra_info('socket') if request.transport else None
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+    channel = AiohttpChannel(request, ws)
+    path = request.path_qs
+    info = pump.ConnectionInfo(path=path, headers=request.headers, peer=peer_of(request),
+                               subprotocol=ws.ws_protocol)
+    await pump.serve_connection(channel, sessions, info, bind=bind, authorize=authorize)
+    if not ws.closed:
+        await channel.close(protocol.CLOSE_NORMAL, '')
+    return ws

@@ -1,0 +1,193 @@
+"""xwterm as an ASGI 3 application (Starlette, FastAPI, Django Channels; uvicorn,
+hypercorn): WebSocket terminals and lifespan, with nothing but the standard library.
+
+    from xwterm.asgi import XwtermApp
+    app = XwtermApp(command=['/bin/bash'])            # uvicorn module:app
+
+Mounted in another application (which passes no lifespan events to it), end the
+sessions at shutdown with ``await app.close()``.  The WebSocket behaviour is
+``pump.serve_connection``'s: the same protocol, framings and rules as the
+websockets listener.
+"""
+
+import asyncio
+import logging
+
+from . import protocol, pump
+from .compat import get_running_loop
+from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions
+from .session import Session, SessionRegistry
+
+log = logging.getLogger(__name__)
+
+#: Seconds a closing handshake may take (the server then drops the connection).
+CLOSE_TIMEOUT = 2.0
+
+
+class _Headers(dict):
+    """ASGI headers as a case-insensitive mapping (first value wins)."""
+
+    def __init__(self, raw):
+        super(_Headers, self).__init__()
+        for name, value in raw or ():
+            key = name.decode('latin-1').lower()
+            if key not in self:
+                dict.__setitem__(self, key, value.decode('latin-1'))
+
+    def get(self, name, default=None):
+        return dict.get(self, name.lower(), default)
+
+
+class AsgiChannel(pump.Channel):
+    """An ASGI WebSocket connection as a ``pump.Channel``; accepted on first use, so a
+    refusal before that is a refused handshake (HTTP 403)."""
+
+    def __init__(self, receive, send, subprotocol):
+        self._receive = receive
+        self._send = send
+        self._subprotocol = subprotocol
+        self._accepted = False
+        self._closed = None
+
+    def _closed_future(self):
+        if self._closed is None:
+            self._closed = get_running_loop().create_future()
+        return self._closed
+
+    def _mark_closed(self):
+        closed = self._closed_future()
+        if not closed.done():
+            closed.set_result(None)
+
+    async def _accept(self):
+        if not self._accepted:
+            self._accepted = True
+            message = {'type': 'websocket.accept'}
+            if self._subprotocol is not None:
+                message['subprotocol'] = self._subprotocol
+            await self._send(message)
+
+    async def receive(self):
+        if self._closed_future().done():
+            return None
+        await self._accept()
+        message = await self._receive()
+        if message['type'] == 'websocket.receive':
+            text = message.get('text')
+            return text if text is not None else message.get('bytes')
+        self._mark_closed()
+        return None
+
+    async def send(self, message):
+        if self._closed_future().done():
+            raise pump.ChannelClosed()
+        try:
+            await self._accept()
+            if isinstance(message, str):
+                await self._send({'type': 'websocket.send', 'text': message})
+            else:
+                await self._send({'type': 'websocket.send', 'bytes': bytes(message)})
+        except (OSError, RuntimeError):
+            self._mark_closed()
+            raise pump.ChannelClosed()
+
+    async def close(self, code, reason):
+        if self._closed_future().done():
+            return
+        self._mark_closed()
+        try:
+            await _within(self._send({'type': 'websocket.close', 'code': code,
+                                      'reason': reason}), CLOSE_TIMEOUT)
+        except (OSError, RuntimeError):
+            pass
+
+    async def wait_closed(self):
+        await self._closed_future()
+
+
+async def _within(awaitable, seconds):
+    try:
+        await asyncio.wait_for(awaitable, seconds)
+    except asyncio.TimeoutError:
+        log.info('closing handshake took longer than %.0f s: left to the server', seconds)
+
+
+class XwtermApp(object):
+    """The ASGI application.
+
+    ``command``, ``env``, ``cwd``: what new sessions run (defaults: the user's shell).
+    ``authorize(info)``: optional function or coroutine function of a
+    ``pump.ConnectionInfo``, returning a ``pump.Permit`` (read-only, command, env, cwd
+    for this request) or None to refuse.  ``sessions``: share a ``SharedSessions``
+    with other listeners (else the app makes its own on first use).
+    """
+
+    def __init__(self, command=None, env=None, cwd=None, authorize=None, sessions=None,
+                 detach_timeout=DEFAULT_DETACH_TIMEOUT, max_sessions=256):
+        self.command = command
+        self.env = env
+        self.cwd = cwd
+        self.authorize = authorize
+        self.detach_timeout = detach_timeout
+        self.max_sessions = max_sessions
+        self._sessions = sessions
+
+    @property
+    def sessions(self):
+        if self._sessions is None:
+            registry = SessionRegistry(factory=self._make_session,
+                                       max_sessions=self.max_sessions)
+            self._sessions = SharedSessions(registry, detach_timeout=self.detach_timeout)
+        return self._sessions
+
+    def _make_session(self, session_id=None, size=None, command=None, env=None, cwd=None):
+        options = {'size': size} if size is not None else {}
+        return Session(command=command or self.command, env=env or self.env,
+                       cwd=cwd or self.cwd, session_id=session_id, **options)
+
+    async def close(self):
+        """End every session and reap every shell (the host's shutdown)."""
+        if self._sessions is not None:
+            await self._sessions.close_all()
+
+    async def __call__(self, scope, receive, send):
+        kind = scope['type']
+        if kind == 'lifespan':
+            await self._lifespan(receive, send)
+        elif kind == 'websocket':
+            await self._websocket(scope, receive, send)
+        elif kind == 'http':
+            await _plain(send, 404, b'xwterm: WebSocket only at this address\n')
+
+    async def _lifespan(self, receive, send):
+        while True:
+            message = await receive()
+            if message['type'] == 'lifespan.startup':
+                await send({'type': 'lifespan.startup.complete'})
+            elif message['type'] == 'lifespan.shutdown':
+                await self.close()
+                await send({'type': 'lifespan.shutdown.complete'})
+                return
+
+    async def _websocket(self, scope, receive, send):
+        connect = await receive()
+        if connect['type'] != 'websocket.connect':
+            return
+        offered = scope.get('subprotocols') or ()
+        subprotocol = (protocol.BINARY_SUBPROTOCOL
+                       if protocol.BINARY_SUBPROTOCOL in offered else None)
+        channel = AsgiChannel(receive, send, subprotocol)
+        query = scope.get('query_string') or b''
+        path = scope.get('path', '/') + ('?' + query.decode('latin-1') if query else '')
+        client = scope.get('client')
+        peer = '%s:%s' % (client[0], client[1]) if client else '?'
+        info = pump.ConnectionInfo(path=path, headers=_Headers(scope.get('headers')),
+                                   peer=peer, subprotocol=subprotocol)
+        await pump.serve_connection(channel, self.sessions, info, authorize=self.authorize)
+
+
+async def _plain(send, status, body):
+    await send({'type': 'http.response.start', 'status': status,
+                'headers': [(b'content-type', b'text/plain; charset=utf-8'),
+                            (b'content-length', str(len(body)).encode('ascii'))]})
+    await send({'type': 'http.response.body', 'body': body})
