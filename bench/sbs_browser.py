@@ -9,6 +9,8 @@ sure the renderer had its turn to paint the line.  The system Chromium is used; 
 never downloaded.
 """
 
+import asyncio
+
 from sbs_servers import END, COLUMNS, LINES
 
 CHROMIUM = "/usr/bin/chromium"
@@ -16,28 +18,33 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 VIEWPORT = {"width": 1600, "height": 1000}
 PAGE_TIMEOUT_MS = 180000
 
-#: Per page kind: is the terminal ready; resize it; does its screen show the needle.
+#: JS expressions for the visible lines of each page's terminal.
+SCREEN_LINES = {
+    "ours": "window.term.dumpScreen().text",
+    "ttyd": "((t) => { const b = t.buffer.active, lines = [];"
+            " for (let i = b.baseY; i < b.baseY + t.rows; i++)"
+            " lines.push(b.getLine(i).translateToString(true));"
+            " return lines; })(window.term)",
+}
+TERMINAL_EXISTS = {
+    "ours": "window.term && window.term.dumpScreen",
+    "ttyd": "window.term && window.term.buffer",
+}
+#: Per page kind: the prompt is on screen; resize the terminal; its size; does it show needle.
 PAGE_SCRIPTS = {
-    "ours": {
-        "ready": "() => !!(window.term && window.term.dumpScreen"
-                 " && window.term.dumpScreen().text.some(l => l.trim() === '$'))",
-        "resize": "() => window.term.resize(%d, %d)" % (LINES, COLUMNS),
-        "size": "() => [window.term.nColumns, window.term.nLines]",
-        "shows": "(needle) => window.term.dumpScreen().text.some(l => l.includes(needle))",
-    },
-    "ttyd": {
-        "ready": "() => { const t = window.term; if (!t || !t.buffer) return false;"
-                 " const b = t.buffer.active;"
-                 " for (let i = b.baseY; i < b.baseY + t.rows; i++) {"
-                 "   const l = b.getLine(i); if (l && l.translateToString(true).trim() === '$') return true; }"
-                 " return false; }",
-        "resize": "() => window.term.resize(%d, %d)" % (COLUMNS, LINES),
-        "size": "() => [window.term.cols, window.term.rows]",
-        "shows": "(needle) => { const t = window.term, b = t.buffer.active;"
-                 " for (let i = b.baseY; i < b.baseY + t.rows; i++) {"
-                 "   const l = b.getLine(i); if (l && l.translateToString(true).includes(needle)) return true; }"
-                 " return false; }",
-    },
+    kind: {
+        "ready": "() => !!(%s) && %s.some((l) => l.trim() === '$')"
+                 % (TERMINAL_EXISTS[kind], SCREEN_LINES[kind]),
+        "resize": resize,
+        "size": size,
+        "shows": "(needle) => %s.some((l) => l.includes(needle))" % SCREEN_LINES[kind],
+    }
+    for kind, resize, size in [
+        ("ours", "() => window.term.resize(%d, %d)" % (LINES, COLUMNS),
+         "() => [window.term.nColumns, window.term.nLines]"),
+        ("ttyd", "() => window.term.resize(%d, %d)" % (COLUMNS, LINES),
+         "() => [window.term.cols, window.term.rows]"),
+    ]
 }
 
 WAIT_DRAWN = """(args) => new Promise((resolve) => {
@@ -70,7 +77,7 @@ class Browser(object):
         if self.playwright is not None:
             await self.playwright.stop()
 
-    async def cat_until_drawn(self, kind, url, path):
+    async def cat_until_drawn(self, kind, url, path, timeout=120):
         """Seconds from Enter to the end marker drawn; the terminal size it ran at."""
         scripts = PAGE_SCRIPTS[kind]
         page = await self.browser.new_page(viewport=VIEWPORT)
@@ -80,13 +87,22 @@ class Browser(object):
             await page.wait_for_function(scripts["ready"], polling=50, timeout=30000)
             await page.evaluate(scripts["resize"])
             await page.wait_for_timeout(300)  # the resize reaches the shell
-            await page.click("body")
-            await page.keyboard.type("cat %s" % path)
-            await page.wait_for_timeout(200)
+            # Focus through the terminal's API: a click may land outside a terminal that the
+            # resize made smaller than the viewport, and the keys would then go nowhere.
+            await page.evaluate("() => window.term.focus()")
+            command = "cat %s" % path
+            await page.keyboard.type(command)
+            await page.wait_for_function(scripts["shows"], arg=command, polling=50, timeout=10000)
             size = await page.evaluate(scripts["size"])
             t0 = await page.evaluate("() => performance.now()")
             await page.keyboard.press("Enter")
-            elapsed_ms = await page.evaluate(WAIT_DRAWN, [scripts["shows"], END.decode(), t0])
+            try:
+                elapsed_ms = await asyncio.wait_for(
+                    page.evaluate(WAIT_DRAWN, [scripts["shows"], END.decode(), t0]), timeout)
+            except asyncio.TimeoutError:
+                lines = await page.evaluate("() => %s" % SCREEN_LINES[kind])
+                shown = " | ".join(line for line in lines if line.strip())[-300:]
+                raise TimeoutError("end marker not drawn in %.0f s; screen: %s" % (timeout, shown))
             return elapsed_ms / 1000.0, "%dx%d" % tuple(size)
         finally:
             await page.close()

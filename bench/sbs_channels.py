@@ -16,7 +16,7 @@ import websockets
 
 import bench_server
 from bench_server import GUARD
-from sbs_servers import BEGIN, END, COLUMNS, LINES
+from sbs_servers import END, COLUMNS, LINES, proc_cpu_seconds
 
 PROMPT = b"$ "
 BINARY_SUBPROTOCOL = "xwterm.binary"
@@ -154,7 +154,7 @@ async def throughput(open_channel, payload, server_pid):
         empty, end, prompt = markers(channel)
         await asyncio.wait_for(read_until(channel, prompt, empty), GUARD)
         chunks, tail = [], empty
-        cpu_before = bench_server.proc_cpu_seconds(server_pid) if server_pid else None
+        cpu_before = proc_cpu_seconds(server_pid) if server_pid else None
         start = time.perf_counter()
         await channel.send("cat %s\n" % payload.path)
 
@@ -168,7 +168,7 @@ async def throughput(open_channel, payload, server_pid):
                 tail = chunk[-len(end):]
         await asyncio.wait_for(pump(), 10 * GUARD)
         elapsed = time.perf_counter() - start
-        cpu = bench_server.proc_cpu_seconds(server_pid) - cpu_before if server_pid else None
+        cpu = proc_cpu_seconds(server_pid) - cpu_before if server_pid else None
         received = empty.join(chunks)
         if channel.text:
             received = received.encode("utf-8", "surrogatepass")

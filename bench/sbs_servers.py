@@ -20,7 +20,8 @@ import sys
 import time
 
 import bench_server
-from bench_server import shell_env, GUARD
+from bench_server import GUARD, shell_env
+from bench_server import proc_cpu_seconds, proc_memory_kib  # noqa: F401 (re-exported)
 
 ROOT = bench_server.ROOT
 DEFAULT_TTYD = "/tmp/ttyd-src/build/ttyd"
@@ -34,15 +35,6 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def proc_cpu_seconds(pid):
-    """utime + stime of the process itself (its children's time is not included)."""
-    return bench_server.proc_cpu_seconds(pid)
-
-
-def proc_memory_kib(pid):
-    return bench_server.proc_memory_kib(pid)
 
 
 def proc_fd_count(pid):

@@ -155,7 +155,8 @@ class Bench(object):
         for payload in payloads:
             for name in self.in_round_order(THROUGHPUT_VARIANTS, index):
                 if name == "raw pty" or name in openers:
-                    await self.attempt(name, index, self.throughput_run(name, openers, payload, index))
+                    run = self.throughput_run(name, openers, payload, index)
+                    await self.attempt(name, index, run)
         for name in self.in_round_order(LATENCY_VARIANTS, index):
             if name in openers:
                 await self.attempt(name, index, self.latency_run(name, openers[name][0], index))
@@ -171,7 +172,8 @@ class Bench(object):
         try:
             await measurement
         except Exception as error:
-            progress("%s failed in round %d: %s: %s" % (name, index + 1, type(error).__name__, error))
+            progress("%s failed in round %d: %s: %s"
+                     % (name, index + 1, type(error).__name__, error))
 
     async def throughput_run(self, name, openers, payload, index):
         if name == "raw pty":
@@ -203,12 +205,12 @@ class Bench(object):
             pages.append(("ttyd", "ttyd", self.ttyd.page_url()))
         for name, kind, url in pages if index % 2 == 0 else pages[::-1]:
             try:
-                seconds, size = await asyncio.wait_for(
-                    self.browser.cat_until_drawn(kind, url, self.page_payload.path), 150)
+                seconds, size = await self.browser.cat_until_drawn(kind, url, self.page_payload.path)
                 self.results.add("page", name, index, seconds)
                 self.results.add("page size", name, index, size)
             except Exception as error:  # a page that never shows the line: recorded, not fatal
-                progress("page %s round %d failed: %s" % (name, index, error))
+                progress("page %s round %d failed: %s: %s"
+                         % (name, index + 1, type(error).__name__, error))
 
     async def run(self):
         with tempfile.TemporaryDirectory(prefix="xwterm-sbs-") as directory:
@@ -292,7 +294,8 @@ def print_table(bench, payloads):
     row("variant", ["echo p50", "echo p99", "new session -> first byte"])
     row("---", ["---", "---", "---"])
     for name in LATENCY_VARIANTS:
-        cells = [spread(results.get(metric, name), 2) for metric in ("echo p50", "echo p99", "first byte")]
+        cells = [spread(results.get(metric, name), 2)
+                 for metric in ("echo p50", "echo p99", "first byte")]
         row(name, [cell or missing(name) for cell in cells])
     lines.append("")
     lines.append("New session right after %d were closed, to first byte (ms)" % options.churn)
