@@ -89,10 +89,11 @@ def test_custom_driver_written_for_the_original(page_server, open_terminal):
     assert ''.join(term.page.evaluate('window.ansi.driver.received')) == 'hi\r'
 
 
-@pytest.mark.parametrize('mode', ['http', 'websocket'])
-def test_original_page_reaches_a_real_shell(start_page_server, open_terminal, mode):
+@pytest.mark.parametrize('mode, params', [('http', {}), ('websocket', {}),
+                                           ('websocket', {'wsFlowControl': False})])
+def test_original_page_reaches_a_real_shell(start_page_server, open_terminal, mode, params):
     server = start_page_server()
-    term = open_original(open_terminal, server, 'mode=%s&ws=%d' % (mode, server.ws_port))
+    term = open_original(open_terminal, server, params_query(mode, **params) + '&ws=%d' % server.ws_port)
     term.page.wait_for_function('window.ansi.driver.getConnectionState()')
     assert term.page.evaluate('window.ansi.driver.constructor.name') == (
         'AnsiTermWebSocketDriver' if mode == 'websocket' else 'AnsiTermHttpDriver')
@@ -141,16 +142,9 @@ def test_freeze_holds_and_releases_output_and_reports_counts(page_server, open_t
     assert page.evaluate('window.ansi.getFreezeState()') == 0
 
 
-@pytest.mark.parametrize('mode', ['http', 'websocket'])
-def test_frozen_output_is_bounded_by_the_servers_flow_control(start_page_server, open_terminal, mode):
-    # A command prints far more than the bound while frozen: the driver stops reading, the
-    # held output stops growing, and after the thaw every line arrives, in order.
-    server = start_page_server()
-    query = params_query(mode, freezeHoldLimit=4096, historySize=100) + '&ws=%d' % server.ws_port
-    term = open_original(open_terminal, server, query)
-    page = term.page
-    page.wait_for_function('window.ansi.driver.getConnectionState()')
-    page.evaluate('''() => {
+# Checks the output stream as the driver delivers it: the lines of `seq` arrive in order, none
+# missing (window.lines.next is the next number expected).
+LINE_CHECKER = '''() => {
       window.lines = { next: 1, gaps: 0, partial: '' };
       window.ansi.driver.registerOnDataReceived(data => {
         if (typeof data !== 'string') data = new TextDecoder().decode(data);
@@ -163,7 +157,19 @@ def test_frozen_output_is_bounded_by_the_servers_flow_control(start_page_server,
           window.lines.next = Number(part) + 1;
         }
       });
-    }''')
+    }'''
+
+
+@pytest.mark.parametrize('mode', ['http', 'websocket'])
+def test_frozen_output_is_bounded_by_the_servers_flow_control(start_page_server, open_terminal, mode):
+    # A command prints far more than the bound while frozen: the driver stops reading, the
+    # held output stops growing, and after the thaw every line arrives, in order.
+    server = start_page_server()
+    query = params_query(mode, freezeHoldLimit=4096, historySize=100) + '&ws=%d' % server.ws_port
+    term = open_original(open_terminal, server, query)
+    page = term.page
+    page.wait_for_function('window.ansi.driver.getConnectionState()')
+    page.evaluate(LINE_CHECKER)
     page.evaluate('window.ansi.setFreezeState(true)')
     page.evaluate('window.ansi.sendText("seq 1 300000; echo done-$((6*7))\\r")')
     page.wait_for_function('window.ansi._driverPaused')
@@ -178,6 +184,29 @@ def test_frozen_output_is_bounded_by_the_servers_flow_control(start_page_server,
     page.evaluate('window.ansi.setFreezeState(false)')
     wait_screen_line(term, 'done-42')
     assert page.evaluate('[window.lines.next, window.lines.gaps]') == [300001, 0]
+
+
+def test_frozen_output_on_a_channel_that_cannot_stop_gives_way(start_page_server, open_terminal):
+    # The plain WebSocket cannot stop reading: at 8 times the bound the held output is drawn
+    # (the terminal stays frozen for what follows); nothing is lost, nothing grows without end.
+    server = start_page_server()
+    query = params_query('websocket', freezeHoldLimit=4096, wsFlowControl=False) + '&ws=%d' % server.ws_port
+    term = open_original(open_terminal, server, query)
+    page = term.page
+    page.wait_for_function('window.ansi.driver.getConnectionState()')
+    page.evaluate(LINE_CHECKER)
+    page.evaluate('''() => {
+      window.mostHeld = 0;
+      window.ansi.registerOnFreezeChange((frozen, pending) => { window.mostHeld = Math.max(window.mostHeld, pending); });
+    }''')
+    page.evaluate('window.ansi.setFreezeState(true)')
+    page.evaluate('window.ansi.sendText("seq 1 100000; echo done-$((6*7))\\r")')
+    page.wait_for_function('window.lines.next === 100001')
+    assert page.evaluate('window.mostHeld') < 8 * 4096 + 65536
+    assert page.evaluate('window.ansi.getFreezeState()') == 1
+    page.evaluate('window.ansi.setFreezeState(false)')
+    wait_screen_line(term, 'done-42')
+    assert page.evaluate('window.lines.gaps') == 0
 
 
 def test_copy_variants(page_server, open_terminal):

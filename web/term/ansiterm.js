@@ -1,7 +1,8 @@
 // AnsiTerm: the terminal widget. This module builds the DOM, owns the emulator and the driver
-// and holds the public API; the behaviour is written in one module per job (renderer, input,
-// mouse, selection, scroll view, layout, decorations, bell), whose methods are installed on
-// AnsiTerm's prototype at the end of this file. See docs/architecture-web.md.
+// and holds the public API; the behaviour is written in one module per job (renderer, layout,
+// scroll view, input, mouse, selection, clipboard, freeze, bell), whose methods are installed
+// on AnsiTerm's prototype at the end of this file; the bars around the terminal are objects of
+// their own (decorations.js, softkeys.js). See docs/architecture-web.md.
 import { Emulator } from '../ansiterm-core.js';
 import { installMethods } from '../core/mixin.js';
 import { createDriver } from '../drivers/index.js';
@@ -83,6 +84,11 @@ export class AnsiTerm {
     this.driver = null;
     this.setDriver(createDriver(this.params));
   }
+
+  // The reasons of a freeze, as bits of getFreezeState() (freeze.js).
+  static FREEZE_USER = FREEZE_USER;
+  static FREEZE_SELECTION = FREEZE_SELECTION;
+  static FREEZE_SCROLL = FREEZE_SCROLL;
 
   static getVersion() { return VERSION; }
 
@@ -294,11 +300,6 @@ export class AnsiTerm {
     if (this.driver && !this._sessionEnded) this.driver.send(data);
   }
 }
-
-// The reasons of a freeze, as bits of getFreezeState() (freeze.js).
-AnsiTerm.FREEZE_USER = FREEZE_USER;
-AnsiTerm.FREEZE_SELECTION = FREEZE_SELECTION;
-AnsiTerm.FREEZE_SCROLL = FREEZE_SCROLL;
 
 installMethods(AnsiTerm, RendererMethods, LayoutMethods, ScrollViewMethods, InputMethods, MouseMethods,
   SelectionMethods, ClipboardMethods, FreezeMethods, BellMethods);
