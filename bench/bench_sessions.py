@@ -31,7 +31,8 @@ import websockets  # noqa: E402
 import bench_server  # noqa: E402
 import sbs_channels as channels  # noqa: E402
 import sbs_servers as servers  # noqa: E402
-from sbs_servers import END, proc_memory_kib, proc_cpu_seconds, proc_fd_count  # noqa: E402
+from sbs_servers import (END, child_count, proc_cpu_seconds, proc_fd_count,  # noqa: E402
+                         proc_memory_kib)
 
 SCREENS = {
     "vim": "vim -u NONE -N\n",
@@ -45,21 +46,12 @@ def progress(message):
     sys.stderr.flush()
 
 
-def child_count(pid):
-    """Processes the server has spawned and not reaped (its live sessions' shells)."""
-    count = 0
-    for task in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/children" % (pid, task)) as handle:
-            count += len(handle.read().split())
-    return count
-
-
 def mib(kib):
     return "%.1f MiB" % (kib / 1024.0)
 
 
-async def fresh_server(shell_argv, extra=()):
-    server = await servers.Ours(shell_argv, extra=extra).start()
+async def fresh_server(shell_argv, extra=(), per_address=100):
+    server = await servers.Ours(shell_argv, per_address=per_address, extra=extra).start()
     # One session opened and closed, so imports and first-use caches are not charged below.
     channel = await channels.OursJsonChannel.open(server)
     await channel.output()
@@ -267,7 +259,8 @@ def host_port(url):
 
 async def idle_connections(shell_argv, count, rows):
     """``count`` TCP connections that never send a byte, on each listener."""
-    server = await fresh_server(shell_argv)
+    # All of them come from 127.0.0.1: only the per-listener bound is left in force.
+    server = await fresh_server(shell_argv, per_address=4 * count)
     connections = []
     try:
         before = proc_memory_kib(server.pid)["rss"], proc_fd_count(server.pid)

@@ -77,7 +77,7 @@ class Browser(object):
         if self.playwright is not None:
             await self.playwright.stop()
 
-    async def cat_until_drawn(self, kind, url, path, timeout=120):
+    async def cat_until_drawn(self, kind, url, path, timeout=60):
         """Seconds from Enter to the end marker drawn; the terminal size it ran at."""
         scripts = PAGE_SCRIPTS[kind]
         page = await self.browser.new_page(viewport=VIEWPORT)

@@ -37,6 +37,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def child_count(pid):
+    """Processes a server has spawned and not reaped (its live sessions' shells)."""
+    count = 0
+    for task in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/children" % (pid, task)) as handle:
+            count += len(handle.read().split())
+    return count
+
+
 def proc_fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
@@ -100,13 +109,16 @@ class Ours(object):
 
     label = "ours"
 
-    def __init__(self, shell_argv, compression=False, end_on_close=False, extra=()):
+    def __init__(self, shell_argv, compression=False, end_on_close=False, per_address=None,
+                 extra=()):
         """end_on_close: a session ends with its last connection (--detach-timeout 0), as in
-        ttyd, instead of staying detached for a reattach."""
+        ttyd, instead of staying detached for a reattach.  per_address: connections allowed
+        from one client address (every benchmark client comes from 127.0.0.1)."""
         help_text = subprocess.run([sys.executable, "-m", "xwterm", "--help"], cwd=ROOT,
                                    capture_output=True, text=True).stdout
         self.has = {option: option in help_text
-                    for option in ("--no-auth", "--token", "--compression", "--detach-timeout")}
+                    for option in ("--no-auth", "--token", "--compression", "--detach-timeout",
+                                   "--max-connections-per-address")}
         self.token = secrets.token_urlsafe(16) if self.has["--token"] else None
         self.compression = compression and self.has["--compression"]
         self.extra = list(extra)
@@ -114,6 +126,8 @@ class Ours(object):
             self.extra += ["--token", self.token]
         elif self.has["--no-auth"]:
             self.extra += ["--no-auth"]
+        if per_address and self.has["--max-connections-per-address"]:
+            self.extra += ["--max-connections-per-address", str(per_address)]
         if end_on_close and self.has["--detach-timeout"]:
             self.extra += ["--detach-timeout", "0"]
         if self.compression:  # a plain flag, or an option that takes the method

@@ -67,6 +67,8 @@ class Results(object):
         self.values = {}
         self.unsupported = {}
         self.checksum_failures = 0
+        #: Chromium runs that did not draw the end marker in time, per page.
+        self.failures = {}
 
     def add(self, metric, variant, round_index, value):
         row = self.values.setdefault(metric, {}).setdefault(variant, [None] * self.rounds)
@@ -88,14 +90,19 @@ class Bench(object):
         self.shell_argv = bench_server.SHELLS[options.shell]
         self.results = Results(options.rounds)
         self.ttyd = self.ours = self.ours_deflate = self.browser = None
+        #: Shells still running 2 s after the last client closed (server label -> count).
+        self.leftover_shells = {}
 
     # -- servers --------------------------------------------------------------------------
 
     async def start(self):
-        self.ours = await servers.Ours(self.shell_argv, end_on_close=True).start()
+        per_address = self.options.churn + 50  # ttyd has no such limit
+        self.ours = await servers.Ours(self.shell_argv, end_on_close=True,
+                                       per_address=per_address).start()
         if self.ours.has["--compression"]:
             self.ours_deflate = await servers.Ours(self.shell_argv, compression=True,
-                                                   end_on_close=True).start()
+                                                   end_on_close=True,
+                                                   per_address=per_address).start()
         else:
             self.results.unsupported["ours deflate"] = "n/a (server has no --compression option)"
         if os.access(self.options.ttyd, os.X_OK):
@@ -203,12 +210,14 @@ class Bench(object):
         pages = [("ours page", "ours", self.ours.page_url())]
         if self.ttyd:
             pages.append(("ttyd", "ttyd", self.ttyd.page_url()))
+        path = self.page_payload.path
         for name, kind, url in pages if index % 2 == 0 else pages[::-1]:
             try:
-                seconds, size = await self.browser.cat_until_drawn(kind, url, self.page_payload.path)
+                seconds, size = await self.browser.cat_until_drawn(kind, url, path)
                 self.results.add("page", name, index, seconds)
                 self.results.add("page size", name, index, size)
-            except Exception as error:  # a page that never shows the line: recorded, not fatal
+            except Exception as error:  # a page that never shows the line: counted, not fatal
+                self.results.failures[name] = self.results.failures.get(name, 0) + 1
                 progress("page %s round %d failed: %s: %s"
                          % (name, index + 1, type(error).__name__, error))
 
@@ -225,6 +234,9 @@ class Bench(object):
                 for index in range(self.options.rounds):
                     progress("round %d/%d" % (index + 1, self.options.rounds))
                     await self.round(index, payloads)
+                await asyncio.sleep(2.0)
+                self.leftover_shells = {server.label: servers.child_count(server.pid)
+                                        for server in (self.ttyd, self.ours) if server}
             finally:
                 await self.stop()
             return payloads
@@ -307,12 +319,19 @@ def print_table(bench, payloads):
     if options.browser:
         lines.append("Chromium end to end: `cat` of %.0f MB until its last line is drawn (s)"
                      % (options.page_mb))
-        row("page", ["s median [min-max]", "terminal"])
-        row("---", ["---", "---"])
+        row("page", ["s median [min-max]", "terminal", "runs"])
+        row("---", ["---", "---", "---"])
         for name in ("ours page", "ttyd"):
             sizes = sorted(set(results.get("page size", name)))
+            failed = results.failures.get(name)
             row(name + ("'s own page (xterm.js)" if name == "ttyd" else " (web/index.html)"),
-                [spread(results.get("page", name), 2) or missing(name), ",".join(sizes)])
+                [spread(results.get("page", name), 2) or missing(name), ",".join(sizes),
+                 "%d of %d runs did not draw it in time" % (failed, options.rounds)
+                 if failed else "all drawn"])
+        lines.append("")
+    if bench.leftover_shells:
+        lines.append("Shells still running 2 s after every client of the run had closed: %s"
+                     % ", ".join("%s %d" % item for item in sorted(bench.leftover_shells.items())))
         lines.append("")
     lines.append("Ratios: median of the per-round ratios [min-max]")
     row("ratio", ["value"])
