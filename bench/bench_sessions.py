@@ -34,6 +34,9 @@ import sbs_servers as servers  # noqa: E402
 from sbs_servers import (END, child_count, proc_cpu_seconds, proc_fd_count,  # noqa: E402
                          proc_memory_kib)
 
+#: How long the idle connections are watched for the server's header-read / idle timeout.
+IDLE_WAIT = 15.0
+
 SCREENS = {
     "vim": "vim -u NONE -N\n",
     "htop": "htop -d 50\n",
@@ -281,12 +284,14 @@ async def idle_connections(shell_argv, count, rows):
             served = "a new session still served in %.0f ms" % ((time.perf_counter() - start) * 1e3)
         except Exception as error:
             served = "a new session FAILED (%s)" % type(error).__name__
-        open_now = sum(not reader.at_eof() for reader, _ in connections)
+        open_at_2s = sum(not reader.at_eof() for reader, _ in connections)
+        await asyncio.sleep(IDLE_WAIT - 2.0)
+        open_later = sum(not reader.at_eof() for reader, _ in connections)
         rows.append(("%d idle TCP connections per listener" % count,
-                     "opened %d; server RSS %s -> %s, fds %d -> %d; %d of %d still open "
-                     "after 2 s; %s" % (
+                     "opened %d; after 2 s server RSS %s -> %s, fds %d -> %d, %d still open "
+                     "(%d after %.0f s); %s" % (
                          len(connections), mib(before[0]), mib(loaded[0]), before[1], loaded[1],
-                         open_now, len(connections), served)))
+                         open_at_2s, open_later, IDLE_WAIT, served)))
         progress(rows[-1][1])
     finally:
         for _, writer in connections:
