@@ -117,7 +117,7 @@ async def start_xwterm():
     """xwterm's own server, HTTP listener only: (port, stop coroutine function)."""
     from xwterm.server import Server, ServerConfig
     server = Server(ServerConfig(http_port=0, websocket=False, command=['/bin/sh'],
-                                 docroot=os.path.join(ROOT, 'web')))
+                                 docroot=os.path.join(ROOT, 'web'), auth=None))
     await server.start()
     return server.http_port, server.stop
 

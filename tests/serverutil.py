@@ -12,8 +12,11 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 
-from xwterm import compat
+import websockets
+
+from xwterm import auth, compat
 from xwterm.server import Server, ServerConfig
 from xwterm.session import TerminalSize
 
@@ -27,6 +30,37 @@ GUARD = 60
 SERVER_PYTHON = os.environ.get('XWTERM_TEST_SERVER_PYTHON') or sys.executable
 
 
+#: The login token of the in-process test servers (``serving``).
+TEST_TOKEN = 'xwterm-test-token-0123456789'
+AUTH_HEADERS = {'Authorization': 'token %s' % TEST_TOKEN}
+#: websockets >= 14 calls the handshake's extra request headers additional_headers.
+_WS_HEADERS = ('additional_headers' if int(websockets.__version__.split('.')[0]) >= 14
+               else 'extra_headers')
+
+
+def ws_auth(token=None, cookie=None):
+    """``websockets.connect`` keyword arguments that log in with the header or the cookie."""
+    headers = {}
+    if token is not None:
+        headers['Authorization'] = 'token %s' % token
+    if cookie is not None:
+        headers['Cookie'] = '%s=%s' % (auth.COOKIE_NAME, cookie)
+    return {_WS_HEADERS: headers}
+
+
+def ws_connect(url, **kwargs):
+    """``websockets.connect`` logged in to a ``serving()`` server with the header."""
+    return websockets.connect(url, **dict(ws_auth(TEST_TOKEN), **kwargs))
+
+
+def ws_refusal_status(error):
+    """The HTTP status of a refused WebSocket handshake (any websockets version)."""
+    response = getattr(error, 'response', None)
+    status = getattr(response, 'status_code', None) or getattr(error, 'status_code', None)
+    assert status is not None, 'not a refused handshake: %r' % (error,)
+    return status
+
+
 def run(coro, timeout=GUARD):
     """Run ``coro`` in a fresh event loop, failing instead of hanging."""
     return compat.run(asyncio.wait_for(coro, timeout))
@@ -34,9 +68,11 @@ def run(coro, timeout=GUARD):
 
 @contextlib.asynccontextmanager
 async def serving(docroot=None, **options):
-    """An in-process Server on 127.0.0.1, ports chosen by the kernel."""
+    """An in-process Server on 127.0.0.1, ports chosen by the kernel, whose login token
+    is ``TEST_TOKEN`` (``auth=None``: no login)."""
     settings = dict(http_port=0, ws_port=0, command=SH, docroot=docroot or ROOT,
-                    initial_size=TerminalSize(80, 24))
+                    initial_size=TerminalSize(80, 24),
+                    auth=auth.Authenticator(token=TEST_TOKEN, source='--token'))
     settings.update(options)
     server = Server(ServerConfig(**settings))
     await server.start()
@@ -141,11 +177,16 @@ def cli(args, prelude='', guard=GUARD, **kwargs):
 class ServerProcess(object):
     """``python -m xwterm`` (or a -c wrapper with ``prelude``, or ``command``) in a subprocess.
 
-    ``urls`` maps 'HTTP' / 'WebSocket' to the printed URLs once started.
+    ``printed`` maps 'HTTP' / 'WebSocket' to the first URL of each in the banner,
+    ``urls`` to the same without a query (the token), ``output`` is the banner.
+    Without ``auth`` the server runs with ``--no-auth``; with it, ``token`` is the
+    generated token of the banner (None for a configured one).
     """
 
     def __init__(self, args, prelude=None, expect=('HTTP', 'WebSocket'),
-                 command=None, cwd=ROOT, env=None):
+                 command=None, cwd=ROOT, env=None, auth=False):
+        if not auth:
+            args = ['--no-auth'] + list(args)
         if command is not None:
             argv = list(command)
         elif prelude is None:
@@ -154,10 +195,11 @@ class ServerProcess(object):
             argv = [SERVER_PYTHON, '-c', prelude + 'import sys\nfrom xwterm.cli import main\n'
                     'sys.exit(main(sys.argv[1:]))\n']
         self.process = subprocess.Popen(
-            argv + list(args), cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE)
+            argv + list(args), cwd=ROOT, env=python_env() if env is None else env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.pid = self.process.pid
         self.urls = {}
+        self.printed = {}
         self.stderr = None
         output = b''
         deadline = time.monotonic() + GUARD
@@ -177,10 +219,14 @@ class ServerProcess(object):
             for line in output.decode().splitlines():
                 label, _, url = line.partition(':')
                 if url.strip() and label in ('HTTP', 'WebSocket'):
-                    self.urls[label] = url.strip()
+                    self.printed.setdefault(label, url.strip())
+                    self.urls.setdefault(label, url.strip().split('?', 1)[0])
+        self.output = output.decode()
+        query = urllib.parse.urlsplit(self.printed.get('HTTP', '')).query
+        self.token = urllib.parse.parse_qs(query).get('token', [None])[0]
 
     def port(self, label):
-        return int(self.urls[label].rstrip('/').rsplit(':', 1)[1])
+        return urllib.parse.urlsplit(self.urls[label]).port
 
     def signal(self, signum=signal.SIGTERM):
         self.process.send_signal(signum)

@@ -163,7 +163,7 @@ def test_authenticate_token_header_cookie_and_failures(caplog):
     assert authenticate(checker, auth.Credential(auth.FROM_HEADER, TOKEN)) == auth.ALLOWED
     assert authenticate(checker, auth.Credential(
         auth.FROM_COOKIE, checker.cookie_value())) == auth.ALLOWED
-    assert authenticate(checker, auth.Credential(auth.FROM_COOKIE, TOKEN)) == auth.DENIED
+    assert authenticate(checker, auth.Credential(auth.FROM_COOKIE, TOKEN)) == auth.MISSING
     assert authenticate(checker, auth.Credential(auth.FROM_QUERY, 'wrong-guess')) == auth.DENIED
     assert authenticate(checker, auth.Credential(auth.FROM_QUERY, 'wrong\u00e9')) == auth.DENIED
     messages = [record.getMessage() for record in caplog.records]

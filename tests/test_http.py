@@ -8,7 +8,7 @@ import re
 import aiohttp
 import websockets
 
-from serverutil import (ROOT, http_base, poll_until, process_state, run, serving,
+from serverutil import (AUTH_HEADERS, ROOT, ws_connect, http_base, poll_until, process_state, run, serving,
                         wait_gone_async, ws_read_until, ws_url)
 from test_ws import payload
 
@@ -18,7 +18,7 @@ from xwterm.server import Server, ServerConfig
 
 def client():
     # the default jar ignores cookies from IP addresses; browsers do not
-    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers=AUTH_HEADERS)
 
 
 async def get_json(http, url, status=200):
@@ -99,7 +99,7 @@ def test_cookie_fallback_and_new_ids(web_root):
             await poll_until(http, base, 'EXPL36', session='explicit')
             assert {s.id for s in server.registry.sessions()} == {sid, 'explicit'}
             # a client without cookie gets a new id
-            async with aiohttp.ClientSession() as other:
+            async with aiohttp.ClientSession(headers=AUTH_HEADERS) as other:
                 async with other.get(base + '?console') as response:
                     assert response.cookies['session_id'].value not in (sid, 'explicit')
     run(scenario())
@@ -158,7 +158,7 @@ def test_sessions_list_in_the_original_shape(web_root):
         async with serving(docroot=str(web_root)) as server, client() as http:
             base = http_base(server)
             await get_json(http, base + '?size=31x99&session=O1')
-            async with websockets.connect(ws_url(server) + '?size=20x70') as ws:
+            async with ws_connect(ws_url(server) + '?size=20x70') as ws:
                 await ws.send('echo WS$((1+1))\n')
                 await ws_read_until(ws, 'WS2')
                 listed = await get_json(http, base + '?sessions')
@@ -272,8 +272,9 @@ def test_files_and_config(web_root):
 async def raw_get(port, target, host='127.0.0.1'):
     """Send a request line as is (clients normalise ``..`` away)."""
     reader, writer = await asyncio.open_connection('127.0.0.1', port)
-    writer.write(('GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n'
-                  % (target, host)).encode('latin-1'))
+    writer.write(('GET %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\n'
+                  'Connection: close\r\n\r\n'
+                  % (target, host, AUTH_HEADERS['Authorization'])).encode('latin-1'))
     response = await reader.read()
     writer.close()
     status = int(response.split(b' ', 2)[1]) if response.startswith(b'HTTP/') else None
@@ -377,7 +378,7 @@ def test_stop_does_not_wait_for_a_post_blocked_on_a_full_input_queue():
     # A paste bigger than the input bound, into a shell that does not read it, keeps the
     # POST waiting; stopping the server must end that session instead of waiting for it.
     async def scenario():
-        server = Server(ServerConfig(http_port=0, websocket=False, docroot=ROOT,
+        server = Server(ServerConfig(http_port=0, websocket=False, docroot=ROOT, auth=None,
                                      command=['/bin/sh', '-c', 'sleep 100']))
         await server.start()
         base = http_base(server)

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import websockets
 
-from serverutil import (GUARD, ServerProcess, children, rss_kib, run, serving, wait_gone,
+from serverutil import (AUTH_HEADERS, GUARD, ServerProcess, children, rss_kib, run, serving, wait_gone,
                         ws_read_until)
 
 from xwterm.http import DEFAULT_POLL_PACE
@@ -104,7 +104,7 @@ def test_stalled_client_flood_keeps_memory_flat_and_ctrl_c_recovers():
 def test_polled_session_buffer_is_bounded():
     """A flood into an HTTP session nobody polls stops at the buffer bound."""
     async def scenario():
-        async with serving() as srv, aiohttp.ClientSession() as http:
+        async with serving() as srv, aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
             base = 'http://127.0.0.1:%d/' % srv.http_port
             async with http.get(base + '?size=24x80&session=F') as r:
                 assert r.status == 200
@@ -205,7 +205,7 @@ def test_a_child_that_cannot_be_restarted_marks_the_websocket_listener_down(monk
     monkeypatch.setattr(server_module.asyncio, 'sleep', no_pause)
     sock = socket_module.socket()
     try:
-        child = server_module.ChildListener(server_module.ServerConfig(), sock)
+        child = server_module.ChildListener(server_module.ServerConfig(), sock, b'{}')
         child.process = DeadProcess()
         run(child._supervise())
         assert child.failed

@@ -18,7 +18,8 @@ import websockets
 from xwterm import protocol
 from xwterm.hub import CLIENT_BACKLOG_LIMIT
 
-from serverutil import ROOT, http_base, process_state, run, serving, wait_gone_async, ws_url
+from serverutil import (AUTH_HEADERS, ROOT, http_base, process_state, run, serving,
+                        wait_gone_async, ws_connect, ws_url)
 
 BINARY = protocol.BINARY_SUBPROTOCOL
 BASH = ['/bin/bash', '--norc', '--noprofile']
@@ -35,7 +36,7 @@ class BinaryClient(object):
 
     @classmethod
     async def open(cls, server, query='', **kwargs):
-        ws = await websockets.connect(ws_url(server, '/' + query), subprotocols=[BINARY],
+        ws = await ws_connect(ws_url(server, '/' + query), subprotocols=[BINARY],
                                       max_size=None, **kwargs)
         assert ws.subprotocol == BINARY
         return cls(ws, json.loads(await ws.recv()))
@@ -114,7 +115,7 @@ def test_a_json_client_session_ends_with_its_connection():
     # The original page never learns a token, so nobody could come back: no detaching.
     async def scenario():
         async with serving(command=BASH) as server:
-            async with websockets.connect(ws_url(server)) as ws:
+            async with ws_connect(ws_url(server)) as ws:
                 await ws.send('{"text": "echo $$\\n"}')
                 session = server.registry.sessions()[0]
             await wait_gone_async(session.pid)
@@ -131,15 +132,15 @@ def test_wrong_or_missing_tokens_never_attach():
             sid = owner.info['session']
             for query in ('?session=%s' % sid, '?session=%s&token=wrong' % sid,
                           '?session=%s&token=%s' % (sid, owner.info['token'][:-1])):
-                async with websockets.connect(ws_url(server, '/' + query)) as ws:
+                async with ws_connect(ws_url(server, '/' + query)) as ws:
                     with pytest.raises(websockets.ConnectionClosed) as closed:
                         await ws.recv()
                     assert closed.value.rcvd.code == protocol.CLOSE_POLICY
-            async with websockets.connect(ws_url(server, '/?session=nope&token=abc')) as ws:
+            async with ws_connect(ws_url(server, '/?session=nope&token=abc')) as ws:
                 with pytest.raises(websockets.ConnectionClosed) as closed:
                     await ws.recv()
                 assert closed.value.rcvd.code == protocol.CLOSE_NO_SESSION
-            async with aiohttp.ClientSession() as http:
+            async with aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
                 url = http_base(server) + '?console&client=c1&session=%s&token=bad' % sid
                 async with http.get(url) as response:
                     assert response.status == 403
@@ -180,7 +181,7 @@ def test_the_client_cap_refuses_with_1013(monkeypatch):
             server.sessions.max_clients = 2
             owner = await BinaryClient.open(server)
             second = await BinaryClient.open(server, owner.attach_query())
-            async with websockets.connect(ws_url(server, '/' + owner.attach_query())) as ws:
+            async with ws_connect(ws_url(server, '/' + owner.attach_query())) as ws:
                 with pytest.raises(websockets.ConnectionClosed) as closed:
                     await ws.recv()
                 assert closed.value.rcvd.code == protocol.CLOSE_TRY_AGAIN
@@ -256,7 +257,7 @@ def test_a_detached_session_keeps_running_then_ends_after_the_timeout():
             assert hub.end_reason == 'detach timeout'
             await wait_gone_async(pid)
             assert process_state(pid) is None
-            late = await websockets.connect(ws_url(server, '/' + client.attach_query()))
+            late = await ws_connect(ws_url(server, '/' + client.attach_query()))
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await late.recv()
             assert closed.value.rcvd.code == protocol.CLOSE_NO_SESSION
@@ -266,7 +267,7 @@ def test_a_detached_session_keeps_running_then_ends_after_the_timeout():
 
 def test_two_http_clients_of_one_session_both_see_all_output():
     async def scenario():
-        async with serving(command=BASH) as server, aiohttp.ClientSession() as http:
+        async with serving(command=BASH) as server, aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
             base = http_base(server)
             async with http.get(base + '?console&client=tabA&size=24x80') as response:
                 first = await response.json()

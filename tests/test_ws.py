@@ -8,7 +8,8 @@ import string
 
 import websockets
 
-from serverutil import process_state, run, serving, wait_gone_async, ws_read_until, ws_url
+from serverutil import (process_state, run, serving, wait_gone_async, ws_connect,
+                        ws_read_until, ws_url)
 
 from xwterm import protocol
 
@@ -26,7 +27,7 @@ async def closed_with(ws):
 def test_round_trip_exact_formats():
     async def scenario():
         async with serving(http=False) as server:
-            async with websockets.connect(ws_url(server, '/any/path?x=1')) as ws:
+            async with ws_connect(ws_url(server, '/any/path?x=1')) as ws:
                 # raw text frame: typed as is
                 await ws.send('echo RAW$((40+2))\n')
                 await ws_read_until(ws, 'RAW42')
@@ -53,7 +54,7 @@ def test_round_trip_exact_formats():
 def test_shell_exit_closes_with_1000_and_status():
     async def scenario():
         async with serving(http=False) as server:
-            async with websockets.connect(ws_url(server)) as ws:
+            async with ws_connect(ws_url(server)) as ws:
                 await ws.send('echo BYE$((2+2)); exit 3\n')
                 out = ''
                 try:
@@ -72,7 +73,7 @@ def test_shell_exit_closes_with_1000_and_status():
 def test_client_disconnect_leaves_no_process_and_no_zombie():
     async def scenario():
         async with serving(http=False) as server:
-            ws = await websockets.connect(ws_url(server))
+            ws = await ws_connect(ws_url(server))
             await ws.send('echo UP$((3+3))\n')
             await ws_read_until(ws, 'UP6')
             (session,) = server.registry.sessions()
@@ -88,7 +89,7 @@ def test_client_disconnect_leaves_no_process_and_no_zombie():
 def test_abrupt_disconnect_is_cleaned_up_too():
     async def scenario():
         async with serving(http=False) as server:
-            ws = await websockets.connect(ws_url(server))
+            ws = await ws_connect(ws_url(server))
             await ws.send('echo UP$((3+4))\n')
             await ws_read_until(ws, 'UP7')
             (session,) = server.registry.sessions()
@@ -115,7 +116,7 @@ def test_one_mib_paste_arrives_intact():
 
     async def scenario():
         async with serving(http=False) as server:
-            async with websockets.connect(ws_url(server), max_size=None) as ws:
+            async with ws_connect(ws_url(server), max_size=None) as ws:
                 # raw mode: no 4096-byte canonical line limit, no echo
                 await ws.send('stty raw -echo; echo READY$((5+5)); '
                               'head -c %d | md5sum; stty sane\n' % len(data))
@@ -128,7 +129,7 @@ def test_one_mib_paste_arrives_intact():
 def test_message_size_is_bounded():
     async def scenario():
         async with serving(http=False) as server:
-            ws = await websockets.connect(ws_url(server), max_size=None)
+            ws = await ws_connect(ws_url(server), max_size=None)
             try:
                 await ws.send('x' * (4 * 1024 * 1024 + 1))
             except websockets.ConnectionClosed:
@@ -143,7 +144,7 @@ def test_message_size_is_bounded():
 def test_foreign_origin_refused():
     async def scenario():
         async with serving(http=False) as server:
-            ws = await websockets.connect(ws_url(server), origin='http://evil.example')
+            ws = await ws_connect(ws_url(server), origin='http://evil.example')
             code, reason = await closed_with(ws)
             assert code == 1008
             assert len(server.registry) == 0
@@ -153,8 +154,8 @@ def test_foreign_origin_refused():
 def test_sessions_are_independent():
     async def scenario():
         async with serving(http=False) as server:
-            async with websockets.connect(ws_url(server)) as one, \
-                    websockets.connect(ws_url(server)) as two:
+            async with ws_connect(ws_url(server)) as one, \
+                    ws_connect(ws_url(server)) as two:
                 await one.send('echo ONE$((1*7))\n')
                 await two.send('echo TWO$((2*7))\n')
                 out_two = await ws_read_until(two, 'TWO14')
@@ -168,7 +169,7 @@ def test_sessions_are_independent():
 def test_unstartable_command_closes_with_1011():
     async def scenario():
         async with serving(http=False, command=['/nonexistent/shell']) as server:
-            ws = await websockets.connect(ws_url(server))
+            ws = await ws_connect(ws_url(server))
             code, reason = await closed_with(ws)
             assert code == 1011 and 'cannot start' in reason
             while len(server.registry):
@@ -179,11 +180,11 @@ def test_unstartable_command_closes_with_1011():
 def test_size_in_the_url_is_the_size_the_shell_starts_with():
     async def scenario():
         async with serving(http=False) as server:
-            async with websockets.connect(ws_url(server, '/?size=37x93')) as ws:
+            async with ws_connect(ws_url(server, '/?size=37x93')) as ws:
                 await ws.send('stty size; echo SIZE$((1+1))\n')
                 out = await ws_read_until(ws, 'SIZE2')
             # A malformed size is ignored: the shell starts at the default size.
-            async with websockets.connect(ws_url(server, '/?size=huge')) as ws:
+            async with ws_connect(ws_url(server, '/?size=huge')) as ws:
                 await ws.send('stty size; echo DEF$((1+1))\n')
                 default = await ws_read_until(ws, 'DEF2')
         return out, default
@@ -232,11 +233,11 @@ def test_stop_does_not_wait_for_input_blocked_on_a_full_queue():
     from xwterm.server import Server, ServerConfig
 
     async def scenario():
-        server = Server(ServerConfig(ws_port=0, http=False,
+        server = Server(ServerConfig(ws_port=0, http=False, auth=None,
                                      command=['/bin/sh', '-c', 'sleep 100']),
                         have_aiohttp=False)
         await server.start()
-        async with websockets.connect(ws_url(server), max_size=None) as ws:
+        async with ws_connect(ws_url(server), max_size=None) as ws:
             await ws.send((b'x' * 1000 + b'\n') * 1000)
             await asyncio.sleep(1.0)
             await asyncio.wait_for(server.stop(), 15)

@@ -368,7 +368,8 @@ class Authenticator(object):
         return matched
 
     async def authenticate(self, credential, peer, where):
-        """``ALLOWED``, ``MISSING`` (nothing presented), ``DENIED`` or ``LIMITED``.
+        """``ALLOWED``, ``MISSING`` (nothing usable presented: no credential, or a cookie
+        of another run), ``DENIED`` (a wrong token or password) or ``LIMITED``.
 
         ``peer`` is the client's address (the failure limit's key); ``where`` names the
         endpoint in the log line of a failure.
@@ -379,18 +380,32 @@ class Authenticator(object):
         if self.limiter.blocked(address):
             log.warning('auth: %s refused at %s: too many failed logins', peer, where)
             return LIMITED
+        if credential.kind == FROM_QUERY and self.password_hash is not None:
+            return MISSING          # a password never travels in a URL (history, logs)
         if credential.kind == FROM_COOKIE:
             if hmac.compare_digest(credential.value.encode('utf-8', 'replace'),
                                    self.cookie_value().encode('ascii')):
                 return ALLOWED
+            # Most likely a cookie of an earlier run: ask for a login, count no guess.
             log.warning('auth: %s refused at %s: stale or forged cookie', peer, where)
-            return DENIED
+            return MISSING
         if await self._secret_matches(credential.value):
             return ALLOWED
         self.limiter.record(address)
         log.warning('auth: %s refused at %s: wrong %s (from the %s)', peer, where,
                     self.mode, credential.kind)
         return DENIED
+
+    def to_dict(self):
+        """What a child process needs to accept the same credentials and cookies."""
+        return {'token': self.token, 'password_hash': self.password_hash,
+                'source': self.source, 'secret': binascii.hexlify(self.secret).decode()}
+
+    @classmethod
+    def from_dict(cls, fields):
+        return cls(token=fields.get('token'), password_hash=fields.get('password_hash'),
+                   source=fields.get('source', 'generated'),
+                   secret=binascii.unhexlify(fields['secret']))
 
     def retry_after(self, peer):
         """Whole seconds a limited client should wait (for ``Retry-After``)."""
@@ -461,16 +476,20 @@ def inline_script_hashes(page):
     return sources
 
 
-def security_headers(script_sources=()):
+def security_headers(script_sources=(), referrer_policy='no-referrer'):
     """Headers for every page: scripts only from this server (and the page's own inline
-    scripts, by hash), no framing by other sites, no sniffing, no Referer."""
+    scripts, by hash), no framing by other sites, no sniffing, no Referer.
+
+    The login page says ``same-origin`` instead: under ``no-referrer`` browsers send its
+    form with ``Origin: null``, which the Origin check must refuse.
+    """
     csp = ("script-src 'self'%s; object-src 'none'; base-uri 'self'; form-action 'self'; "
            "frame-ancestors 'self'" % ''.join(' ' + source for source in script_sources))
     return {
         'Content-Security-Policy': csp,
         'X-Content-Type-Options': 'nosniff',
         'X-Frame-Options': 'SAMEORIGIN',
-        'Referrer-Policy': 'no-referrer',
+        'Referrer-Policy': referrer_policy,
     }
 
 

@@ -6,6 +6,7 @@ be bound, 2 for a usage error or when no listener can run.
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import shlex
@@ -193,6 +194,7 @@ def build_parser(prog=None):
         help='check the installation (Python, packages, pty) and exit')
     add('--ws-fd', help=argparse.SUPPRESS)
     add('--parent-fd', type=int, help=argparse.SUPPRESS)
+    add('--secrets-fd', type=int, help=argparse.SUPPRESS)
     add('args', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.usage = _usage_with_command(parser)
     return parser
@@ -304,24 +306,42 @@ def _check_security_options(parser, options):
 
 
 def security_settings(options, environ):
-    """``(Authenticator or None, SSLContext or None)`` for the options.
+    """``(Authenticator or None, TlsMaterial or None)`` for the options.
 
     The token taken from ``environ`` is removed from it, so the shells do not inherit
     it.  AuthConfigError / TlsConfigError for unusable values.
     """
+    if options.secrets_fd is not None:
+        return _settings_from_parent(options.secrets_fd)
     authenticator = auth.from_options(options.token, options.password_file,
                                       options.no_auth, environ)
     environ.pop(auth.TOKEN_ENV, None)
-    context = None
+    material = None
     if options.certfile:
         password = None
         if options.keyfile_password_file:
             password = tls.read_secret_file(options.keyfile_password_file)
-        context = tls.server_context(options.certfile, options.keyfile, password)
+        material = tls.TlsMaterial.from_files(options.certfile, options.keyfile, password)
     elif options.self_signed:
         hosts = ['localhost', '127.0.0.1', '::1', options.bind] + banner.interface_addresses()
-        context = tls.context_from_pem(*tls.self_signed_pem(hosts))
-    return authenticator, context
+        material = tls.TlsMaterial.self_signed(hosts)
+    return authenticator, material
+
+
+def _settings_from_parent(fd):
+    """The workaround child's auth and TLS settings, as its parent wrote them to ``fd``."""
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    settings = json.loads(b''.join(chunks).decode('utf-8'))
+    authenticator = (auth.Authenticator.from_dict(settings['auth'])
+                     if settings.get('auth') else None)
+    material = tls.TlsMaterial.from_dict(settings['tls']) if settings.get('tls') else None
+    return authenticator, material
 
 
 def hash_password_interactively(ask=getpass.getpass):
@@ -351,6 +371,10 @@ def main(argv=None):
     if options.hash_password:
         return hash_password_interactively()
     _check_security_options(parser, options)
+    try:
+        authenticator, tls_material = security_settings(options, os.environ)
+    except (auth.AuthConfigError, tls.TlsConfigError) as error:
+        parser.error(str(error))
     windows = sys.platform == 'win32'
     for flag, given in (('--use-conpty', options.use_conpty),
                         ('--use-conhost', options.use_conhost),
@@ -379,7 +403,8 @@ def main(argv=None):
         detach_timeout=options.detach_timeout, compression=options.compression,
         max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
-        upload_dir=options.upload_dir, max_upload=options.max_upload)
+        upload_dir=options.upload_dir, max_upload=options.max_upload,
+        auth=authenticator, tls=tls_material, readonly=options.readonly)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
@@ -406,8 +431,13 @@ def _why_nothing_runs(options):
 
 
 def _announce(server):
-    """Print the URLs (the CLI's own output, on stdout)."""
-    print('xwterm %s: %s' % (__version__, doctor.banner_line()))
-    for label, url in server.urls():
-        print('%-10s %s' % (label + ':', url))
+    """Print the URLs, how to log in and the warnings (the CLI's own output, on stdout),
+    in one write."""
+    lines = banner.banner_lines(
+        server.config.bind, server.http_port, server.ws_port,
+        tls=server.ssl_context is not None, auth=server.auth,
+        readonly=server.config.readonly)
+    text = ['xwterm %s: %s' % (__version__, doctor.banner_line())]
+    text.extend(banner.format_lines(lines))
+    sys.stdout.write('\n'.join(text) + '\n')
     sys.stdout.flush()

@@ -25,11 +25,12 @@ import time
 
 from aiohttp import web
 
-from . import __version__, aiohttp6978, docroot, protocol
+from . import __version__, aiohttp6978, auth, docroot, protocol
 from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
                          PayloadTooLargeError, PeerTimeoutError, ProtocolError, ReadOnlyError,
                          SessionClosedError, SessionError, SessionLimitError, TerminalError)
+from .httpauth import HttpDoor, PageHeaders, is_page_visit
 from .hub import READ, SUPERSEDED, WRITE
 from .transfer import Transfers
 
@@ -148,12 +149,17 @@ class HttpListener(object):
     ``protocol.host_allowed``.  ``websocket_info()`` returns ``{"port": N, "path": "/"}``
     or ``None`` for ``/?config``.  A polled client without a request for
     ``idle_timeout`` seconds (0: never) is detached; one timer, set for the earliest
-    expiry, does that (no periodic tick).
+    expiry, does that (no periodic tick).  With an ``authenticator`` (``auth``) every
+    request needs the login; ``secure``: served over TLS; ``readonly``: nobody types.
     """
 
     def __init__(self, sessions, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
-                 websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None, transfers=None):
+                 websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None, transfers=None,
+                 authenticator=None, secure=False, readonly=False):
         self.sessions = sessions
+        self.door = HttpDoor(authenticator, secure) if authenticator is not None else None
+        self.readonly = readonly
+        self.page_headers = PageHeaders()
         self.transfers = transfers if transfers is not None else Transfers()
         self.registry = sessions.registry
         self.bind = bind
@@ -221,6 +227,10 @@ class HttpListener(object):
     async def _dispatch(self, request):
         _set_nodelay(request)
         try:
+            if self.door is not None:
+                refused = await self._at_the_door(request)
+                if refused is not None:
+                    return refused
             query = protocol.parse_http_query(request.query)
             if request.method == 'POST':
                 return await self._post(request, query)
@@ -239,6 +249,8 @@ class HttpListener(object):
             if query.action == 'config':
                 return _json_response(protocol.json_dumps({
                     'version': __version__, 'websocket': self.websocket_info()}))
+            if query.action in ('sessions', 'kill') and self.readonly:
+                return _error(403, 'read-only server: ?%s needs full access' % query.action)
             if query.action == 'sessions':
                 return self._sessions()
             if query.action == 'kill':
@@ -261,15 +273,27 @@ class HttpListener(object):
             log.error('cannot start a shell: %s', error)
             return _error(500, 'cannot start the shell: %s' % error)
 
+    async def _at_the_door(self, request):
+        """The login form, or the door's check of any other request (None: pass)."""
+        if request.method == 'POST' and auth.LOGIN_QUERY in request.query:
+            if not self._allowed(request):
+                return _error(403, 'origin or host not allowed')
+            return await self.door.login(request)
+        try:
+            query = protocol.parse_http_query(request.query)
+        except ProtocolError:
+            query = None
+        return await self.door.check(request, is_page_visit(request, query))
+
     async def _file(self, request):
         try:
             path, content_type = docroot.resolve(self.docroot, request.raw_path)
         except docroot.NotFound as refusal:
             log.debug('not serving %r: %s', request.raw_path, refusal.reason)
             return _error(refusal.status, 'not found')
-        return web.FileResponse(path, chunk_size=FILE_CHUNK, headers={
-            'Content-Type': content_type, 'Cache-Control': 'no-cache',
-            'X-Content-Type-Options': 'nosniff'})
+        headers = await self.page_headers.headers(path, content_type)
+        headers.update({'Content-Type': content_type, 'Cache-Control': 'no-cache'})
+        return web.FileResponse(path, chunk_size=FILE_CHUNK, headers=headers)
 
     def _sessions(self):
         """A JSON array in the original server's shape (``sid``, ``ty`` true for a WebSocket
@@ -302,6 +326,8 @@ class HttpListener(object):
         """Uploads (xwterm.transfer): ``PUT /NAME``, or into a session's current directory."""
         if not self._allowed(request):
             return _error(403, 'origin or host not allowed')
+        if self.readonly:
+            raise ReadOnlyError('read-only server: no uploads')
         if query.action == 'upload':
             return await self.transfers.put(request, self._transfer_session(request))
         if query.action != 'file':
@@ -314,7 +340,7 @@ class HttpListener(object):
         hub = self.sessions.get(attach.session_id) if attach.session_id else None
         if hub is None:
             raise SessionClosedError('no such session: give session=ID&token=TOKEN')
-        if self._check_token(hub, attach.token) != WRITE:
+        if self._check_token(hub, attach.token) != WRITE or self.readonly:
             raise ReadOnlyError('a read-only token cannot transfer files')
         return hub
 
@@ -349,7 +375,7 @@ class HttpListener(object):
                 if attach.token is not None or client_id:
                     self._check_token(polled.hub, attach.token)
                 if attach.size is not None and not polled.hub.finished:
-                    polled.client.resize(attach.size)
+                    _resize_unless_readonly(polled.client, attach.size)
                 return polled, None
         loop = get_running_loop()
         if attach.session_id is not None and (attach.token is not None or client_id):
@@ -359,23 +385,27 @@ class HttpListener(object):
                 raise SessionClosedError('session ended: %s' % ended if ended
                                          else 'no such session')
             access = self._check_token(hub, attach.token)
-            client = hub.attach(readonly=access == READ, pace_limit=self.pace_limit,
+            client = hub.attach(readonly=self.readonly or access == READ,
+                                pace_limit=self.pace_limit,
                                 label='HTTP client %s' % (request.remote,))
-            log.info('session %s: HTTP client %s attached', hub.id, request.remote)
+            log.info('session %s: HTTP client %s attached%s', hub.id, request.remote,
+                     ' (read-only)' if client.readonly else '')
             new_cookie = None
         else:
             if attach.session_id is not None and attach.session_id in self.registry:
                 raise SessionError('session %s needs its token' % attach.session_id)
             hub = await self.sessions.create(attach.session_id, size=attach.size,
                                              resumable=bool(client_id))
-            client = hub.attach(pace_limit=self.pace_limit,
+            client = hub.attach(readonly=self.readonly, pace_limit=self.pace_limit,
                                 label='HTTP client %s' % (request.remote,))
+            log.info('session %s: created for HTTP client %s%s', hub.id, request.remote,
+                     ' (read-only)' if client.readonly else '')
             new_cookie = None if client_id else hub.id
         polled = PolledClient(hub, client, client_id, loop.time())
         self._polled[polled.key] = polled
         self._schedule_reaper()
         if attach.size is not None:
-            client.resize(attach.size)
+            _resize_unless_readonly(client, attach.size)
         return polled, new_cookie
 
     @staticmethod
@@ -512,6 +542,12 @@ class HttpListener(object):
                          polled.hub.id, now - polled.last_seen)
                 self._drop(polled)
         self._schedule_reaper()
+
+
+def _resize_unless_readonly(client, size):
+    """A poll's ``size=`` from a read-only client is ignored: it may still watch."""
+    if not client.readonly:
+        client.resize(size)
 
 
 def _runner_options():

@@ -72,6 +72,7 @@ async def serve(channel, client, framing):
     finally:
         await job.close()
         client.detach()
+        log.info('session %s: %s left', client.hub.id, client.label)
     error = job.exception()
     if error is not None and not isinstance(error, ChannelClosed):
         log.error('session %s: %s failed: %r', client.hub.id, client.label, error,
@@ -244,7 +245,10 @@ async def open_client(sessions, request, binary, label, permit=None):
             log.error('cannot start a shell: %s', error)
             raise Refusal(protocol.CLOSE_INTERNAL, 'cannot start the shell: %s'
                           % _short(str(error)))
-        return hub, hub.attach(readonly=permit.readonly, label=label)
+        client = hub.attach(readonly=permit.readonly, label=label)
+        log.info('session %s: created for %s%s', hub.id, label,
+                 ' (read-only)' if client.readonly else '')
+        return hub, client
     hub = sessions.get(request.session_id)
     if hub is None:
         ended = sessions.ended(request.session_id)

@@ -10,6 +10,7 @@ whose end-of-file tells it the parent is gone: it never outlives us.
 import asyncio
 import collections
 import errno
+import json
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ import socket
 import sys
 
 from . import quietlog
+from .auth import Authenticator, generate_token
 from .compat import create_task, get_running_loop
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit
 from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, ConnectionLimits,
@@ -38,7 +40,12 @@ SHUTDOWN_TIMEOUT = 5.0
 
 
 class ServerConfig(object):
-    """What to serve; attribute names follow the command-line options."""
+    """What to serve; attribute names follow the command-line options.
+
+    ``auth``: True (the default) generates a login token, an ``auth.Authenticator``
+    checks the one it holds, None or False is ``--no-auth``.  ``tls``: a
+    ``tls.TlsMaterial`` for HTTPS/WSS, or None.  ``readonly``: no client may type.
+    """
 
     def __init__(self, bind='127.0.0.1', http_port=8000, ws_port=8001, http=True,
                  websocket=True, aiohttp_workaround=False, command=None,
@@ -47,8 +54,12 @@ class ServerConfig(object):
                  detach_timeout=DEFAULT_DETACH_TIMEOUT, compression=False,
                  max_connections=DEFAULT_MAX_CONNECTIONS,
                  max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
-                 upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD):
+                 upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
+                 auth=True, tls=None, readonly=False):
         self.bind = bind
+        self.auth = auth
+        self.tls = tls
+        self.readonly = readonly
         self.upload = upload
         self.upload_dir = upload_dir
         self.max_upload = max_upload
@@ -139,6 +150,10 @@ class Server(object):
         self.config = config
         self.run_http = config.http and have_aiohttp
         self.run_ws = config.websocket and have_websockets
+        #: The Authenticator every listener checks requests against (None: --no-auth).
+        self.auth = (Authenticator(token=generate_token()) if config.auth is True
+                     else config.auth or None)
+        self.ssl_context = config.tls.context if config.tls is not None else None
         self.registry = SessionRegistry(factory=self._make_session)
         self.sessions = SharedSessions(self.registry, detach_timeout=config.detach_timeout)
         self.http = None
@@ -170,11 +185,14 @@ class Server(object):
 
     def urls(self):
         """``[(label, url)]`` of the running listeners."""
+        secure = self.ssl_context is not None
         urls = []
         if self.http is not None:
-            urls.append(('HTTP', _url('http', self.config.bind, self.http_port)))
+            urls.append(('HTTP', _url('https' if secure else 'http', self.config.bind,
+                                      self.http_port)))
         if self.ws_port is not None:
-            urls.append(('WebSocket', _url('ws', self.config.bind, self.ws_port)))
+            urls.append(('WebSocket', _url('wss' if secure else 'ws', self.config.bind,
+                                           self.ws_port)))
         return urls
 
     async def start(self):
@@ -195,10 +213,13 @@ class Server(object):
                 self.http = HttpListener(self.sessions, self.config.docroot,
                                          idle_timeout=self.config.idle_timeout,
                                          websocket_info=self.websocket_info,
-                                         bind=self.config.bind, transfers=transfers)
+                                         bind=self.config.bind, transfers=transfers,
+                                         authenticator=self.auth,
+                                         secure=self.ssl_context is not None,
+                                         readonly=self.config.readonly)
                 await self.http.start(self._guard('HTTP', await bind_socket(
                     self.config.bind, self.config.http_port, 'HTTP listener',
-                    self._shared_port_hint())))
+                    self._shared_port_hint())), self.ssl_context)
         except BaseException:
             await self.stop()
             raise
@@ -211,13 +232,23 @@ class Server(object):
         else:
             sock = await bind_socket(self.config.bind, self.config.ws_port, 'WebSocket listener')
         if self.config.aiohttp_workaround and self.run_http:
-            self.ws_child = ChildListener(self.config, sock)
+            self.ws_child = ChildListener(self.config, sock, self.child_secrets())
             await self.ws_child.start()
         else:
             from .ws import WebSocketListener
             self.ws = WebSocketListener(self.sessions, bind=self.config.bind,
-                                        compression=self.config.compression)
-            await self.ws.start(self._guard('WebSocket', sock))
+                                        compression=self.config.compression,
+                                        authenticator=self.auth,
+                                        readonly=self.config.readonly)
+            await self.ws.start(self._guard('WebSocket', sock), self.ssl_context)
+
+    def child_secrets(self):
+        """The auth and TLS settings of the workaround child, as JSON bytes: they go
+        through a pipe, never its command line or environment."""
+        return json.dumps({
+            'auth': self.auth.to_dict() if self.auth is not None else None,
+            'tls': self.config.tls.to_dict() if self.config.tls is not None else None,
+        }).encode('utf-8')
 
     def _guard(self, name, sock):
         """The listening socket with this listener's connection limits."""
@@ -341,9 +372,10 @@ class ChildListener(object):
     process: when we exit, even by SIGKILL, it sees end-of-file and quits.
     """
 
-    def __init__(self, config, sock):
+    def __init__(self, config, sock, secrets):
         self.config = config
         self.sock = sock
+        self.secrets = secrets
         self.process = None
         self.failed = False
         self._pipe_read = None
@@ -369,7 +401,9 @@ class ChildListener(object):
                 '--detach-timeout', repr(config.detach_timeout),
                 '--max-connections', str(config.max_connections),
                 '--max-connections-per-address', str(config.max_per_address),
-                '--log-level', config.log_level]
+                '--log-level', config.log_level, '--secrets-fd', '0']
+        if config.readonly:
+            argv.append('--readonly')
         if config.command:
             argv.append('--')
             argv.extend(config.command)
@@ -387,9 +421,16 @@ class ChildListener(object):
         env['PYTHONPATH'] = os.pathsep.join(
             [package_parent] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
         self.process = await asyncio.create_subprocess_exec(
-            *self.argv(), env=env, stdin=asyncio.subprocess.DEVNULL,
+            *self.argv(), env=env, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.DEVNULL,
             pass_fds=(self.sock.fileno(), self._pipe_read))
+        try:
+            self.process.stdin.write(self.secrets)
+            await asyncio.wait_for(self.process.stdin.drain(), CHILD_GRACE)
+        except (OSError, asyncio.TimeoutError) as error:
+            log.error('could not hand the WebSocket child its settings: %r', error)
+        finally:
+            self.process.stdin.close()
         log.info('WebSocket listener runs in child process %d', self.process.pid)
 
     async def _supervise(self):

@@ -60,7 +60,7 @@ def server_context(certfile, keyfile=None, password=None):
     return context
 
 
-def context_from_pem(cert_pem, key_pem):
+def context_from_pem(cert_pem, key_pem, password=None):
     """A server SSLContext from PEM bytes (written to a private directory just long
     enough for OpenSSL to load them)."""
     folder = tempfile.mkdtemp(prefix='xwterm-tls-')
@@ -71,9 +71,46 @@ def context_from_pem(cert_pem, key_pem):
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, 'wb') as handle:
                 handle.write(data)
-        return server_context(certfile, keyfile)
+        return server_context(certfile, keyfile, password)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+class TlsMaterial(object):
+    """A certificate chain and key as PEM bytes, the key's passphrase, and the context
+    made of them: the listeners use the context, the WebSocket child process gets the
+    rest (through a pipe, never its command line) to make its own."""
+
+    def __init__(self, cert_pem, key_pem, password=None, context=None):
+        self.cert_pem = cert_pem
+        self.key_pem = key_pem
+        self.password = password
+        self.context = context or context_from_pem(cert_pem, key_pem, password)
+
+    @classmethod
+    def from_files(cls, certfile, keyfile=None, password=None):
+        context = server_context(certfile, keyfile, password)
+        try:
+            with open(certfile, 'rb') as handle:
+                cert_pem = handle.read()
+            with open(keyfile or certfile, 'rb') as handle:
+                key_pem = handle.read()
+        except OSError as error:
+            raise TlsConfigError('cannot read %s: %s' % (error.filename, error.strerror))
+        return cls(cert_pem, key_pem, password, context)
+
+    @classmethod
+    def self_signed(cls, hosts):
+        return cls(*self_signed_pem(hosts))
+
+    def to_dict(self):
+        return {'cert_pem': self.cert_pem.decode('ascii'),
+                'key_pem': self.key_pem.decode('ascii'), 'password': self.password}
+
+    @classmethod
+    def from_dict(cls, fields):
+        return cls(fields['cert_pem'].encode('ascii'), fields['key_pem'].encode('ascii'),
+                   fields.get('password'))
 
 
 def cryptography_available():

@@ -9,7 +9,8 @@ What happens on the connection is ``pump.serve``'s job.
 
 import logging
 
-from . import protocol, pump, wscompat
+from . import auth, protocol, pump, wscompat
+from .exceptions import ProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +60,18 @@ class WebsocketsChannel(pump.Channel):
 class WebSocketListener(object):
     """Serves the shared ``sessions`` (``hub.SharedSessions``) to WebSocket clients.
 
-    ``bind`` is the listening address, for the DNS-rebinding check.
+    ``bind`` is the listening address, for the DNS-rebinding check.  With an
+    ``authenticator`` the handshake needs the login (else it is answered 401, 403 or
+    429 and no WebSocket opens); ``readonly``: nobody may type.
     """
 
-    def __init__(self, sessions, bind=None, compression=False):
+    def __init__(self, sessions, bind=None, compression=False, authenticator=None,
+                 readonly=False):
         self.sessions = sessions
         self.bind = bind
         self.compression = compression
+        self.auth = authenticator
+        self.readonly = readonly
         self._server = None
         self._socket = None
         self._channels = set()
@@ -74,13 +80,14 @@ class WebSocketListener(object):
     def port(self):
         return self._socket.getsockname()[1] if self._socket is not None else None
 
-    async def start(self, sock):
-        """Serve on the (bound, not yet listening) socket ``sock``."""
+    async def start(self, sock, ssl_context=None):
+        """Serve on the (bound, not yet listening) socket ``sock`` (TLS with ``ssl_context``)."""
         self._socket = sock
         self._server = await wscompat.serve(
             self._handle, sock, max_size=MAX_MESSAGE, max_queue=MAX_QUEUE,
             write_limit=WRITE_LIMIT, subprotocols=[protocol.BINARY_SUBPROTOCOL],
-            compression=self.compression)
+            compression=self.compression, ssl=ssl_context,
+            check_request=self._check_handshake if self.auth is not None else None)
         log.debug('WebSocket listener on port %s (websockets %s implementation)',
                   self.port, wscompat.implementation())
 
@@ -99,9 +106,53 @@ class WebSocketListener(object):
         finally:
             self._channels.discard(connection)
 
+    async def _check_handshake(self, peer, path, headers):
+        """None to accept the handshake; else the HTTP refusal ``(status, text, headers)``."""
+        try:
+            query = protocol.ws_query(path)
+        except ProtocolError:
+            query = {}          # refused after the handshake, with the reason
+        cookies = auth.parse_cookies(wscompat.first_header(headers, 'Cookie'))
+        presented = {'Authorization': wscompat.first_header(headers, 'Authorization')}
+        credential = auth.extract(presented, cookies, query)
+        verdict = await self.auth.authenticate(credential, peer, 'WebSocket handshake')
+        if verdict == auth.ALLOWED:
+            return None
+        if verdict == auth.LIMITED:
+            return 429, 'too many failed logins', {
+                'Retry-After': str(self.auth.retry_after(peer))}
+        if verdict == auth.DENIED:
+            return 403, 'wrong %s' % self.auth.mode, {}
+        return 401, 'login required', {'WWW-Authenticate': 'Bearer realm="xwterm"'}
+
+    def _permit(self, info):
+        return pump.Permit(readonly=True)
+
     async def _serve(self, connection, channel):
+        path = wscompat.request_path(connection)
+        try:
+            if 'session' not in protocol.ws_query(path):
+                path = auth.without_token(path)     # the login token, not a session's
+        except ProtocolError:
+            pass                                    # attaching refuses it, with the reason
         info = pump.ConnectionInfo(
-            path=wscompat.request_path(connection),
+            path=path,
             headers=wscompat.request_headers(connection),
             peer=wscompat.peer(connection), subprotocol=connection.subprotocol)
-        await pump.serve_connection(channel, self.sessions, info, bind=self.bind)
+        await pump.serve_connection(channel, self.sessions, info, bind=self.bind,
+                                    authorize=self._permit if self.readonly else None)
+
+
+def connection_handler(sessions, authorize=None, bind=None):
+    """A handler for a host program's own ``websockets.serve`` (any websockets version
+    from 9.1): ``serve(connection_handler(sessions), host, port,
+    subprotocols=['xwterm.binary'])``.  ``authorize`` as in ``pump.serve_connection``."""
+    async def handle(connection, path=None):
+        wscompat.tune_socket(connection)
+        info = pump.ConnectionInfo(
+            path=path or wscompat.request_path(connection),
+            headers=wscompat.request_headers(connection),
+            peer=wscompat.peer(connection), subprotocol=connection.subprotocol)
+        await pump.serve_connection(WebsocketsChannel(connection), sessions, info,
+                                    bind=bind, authorize=authorize)
+    return handle

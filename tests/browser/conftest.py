@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import zlib
 
@@ -52,10 +53,14 @@ PLAIN_SHELL = ('bash', '--norc', '--noprofile')
 
 
 class Server(object):
-    """One xwterm server process on 127.0.0.1; restartable on the same ports."""
+    """One xwterm server process on 127.0.0.1; restartable on the same ports.
 
-    def __init__(self, extra_args, command=PLAIN_SHELL):
-        self.extra_args = list(extra_args)
+    Without ``auth`` it runs with ``--no-auth`` (the tests of the page); with it, the
+    server generates its login token (tests/browser/test_login.py reads the banner).
+    """
+
+    def __init__(self, extra_args, command=PLAIN_SHELL, auth=False):
+        self.extra_args = ([] if auth else ['--no-auth']) + list(extra_args)
         self.command = list(command)
         self.http_port = free_port()
         self.ws_port = free_port()
@@ -79,6 +84,8 @@ class Server(object):
             try:
                 self.get('?config')
                 return self
+            except urllib.error.HTTPError:
+                return self             # it answers: listening, and wants a login
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError('server did not answer /?config:\n%s' % self.output())
@@ -220,9 +227,11 @@ def open_terminal(browser):
     contexts = []
     errors = []
 
-    def open_(url, width=900, height=560, before_load=None, scale=1):
+    def open_(url, width=900, height=560, before_load=None, scale=1, csp=False):
+        # Playwright's wait_for_function evaluates strings, which the page's
+        # Content-Security-Policy forbids; test_login.py runs the page with it (csp=True).
         context = browser.new_context(viewport={'width': width, 'height': height},
-                                      device_scale_factor=scale)
+                                      device_scale_factor=scale, bypass_csp=not csp)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(HANG_GUARD_MS)

@@ -13,7 +13,8 @@ import xwterm.http
 from xwterm import protocol
 from xwterm.http import DEFAULT_POLL_PACE
 
-from serverutil import http_base, run, serving, ws_read_until, ws_url
+from serverutil import (AUTH_HEADERS, http_base, run, serving, ws_connect,
+                        ws_read_until, ws_url)
 
 SH = ['/bin/sh']
 
@@ -27,7 +28,7 @@ async def closed_with(ws):
 
 def test_malformed_http_input_gets_4xx_and_never_types(caplog):
     async def scenario():
-        async with serving(command=SH) as server, aiohttp.ClientSession() as http:
+        async with serving(command=SH) as server, aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
             base = http_base(server)
             nested = b'{"text": ' + b'[' * 100000 + b']' * 100000 + b'}'
             async with http.post(base + '?session=J', data=nested,
@@ -55,16 +56,16 @@ def test_malformed_http_input_gets_4xx_and_never_types(caplog):
 def test_malformed_websocket_input_is_refused_or_typed_and_the_session_survives():
     async def scenario():
         async with serving(command=SH) as server:
-            async with websockets.connect(ws_url(server, '//[')) as ws:
+            async with ws_connect(ws_url(server, '//[')) as ws:
                 code, reason = await closed_with(ws)
                 assert code == protocol.CLOSE_POLICY and 'path' in reason
-            async with websockets.connect(ws_url(server)) as ws:
+            async with ws_connect(ws_url(server)) as ws:
                 # too deep to be a control message: typed as it came, the session lives on
                 await ws.send('{"text": ' + '[' * 1500 + ']' * 1500 + '}\n')
                 # fragmented: one message in three frames
                 await ws.send(iter(['{"text": "echo FR', 'AG$((1+', '2))\\n"}']))
                 await ws_read_until(ws, 'FRAG3')
-            ws = await websockets.connect(ws_url(server), max_size=None)
+            ws = await ws_connect(ws_url(server), max_size=None)
             try:
                 await ws.send('x' * (5 << 20))
             except websockets.ConnectionClosed:
@@ -76,7 +77,7 @@ def test_malformed_websocket_input_is_refused_or_typed_and_the_session_survives(
 
 def test_a_poll_answer_is_bounded_in_bytes_even_for_emoji():
     async def scenario():
-        async with serving(command=SH) as server, aiohttp.ClientSession() as http:
+        async with serving(command=SH) as server, aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
             base = http_base(server)
             async with http.get(base + '?size=24x80&session=E') as r:
                 assert r.status == 200
@@ -138,7 +139,7 @@ def test_half_closed_and_half_open_connections_end():
             finally:
                 writer.close()
             # a WebSocket session whose client half-closes ends with it
-            ws = await websockets.connect(ws_url(server))
+            ws = await ws_connect(ws_url(server))
             await ws.send('{"text": "echo HALF$((3+4))\\n"}')
             await ws_read_until(ws, 'HALF7')
             session = server.registry.sessions()[0]
