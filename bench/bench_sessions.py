@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Shared sessions (issue 7) and hostile clients (issue 8): the benchmark rows.
 
-    python3 bench/bench_sessions.py            # ~2 min
+    python3 bench/bench_sessions.py            # ~1 min
     python3 bench/bench_sessions.py --quick    # smaller payload, fewer repetitions
 
 Rows: one writer plus 1/10/50 read-only viewers (throughput of each vs the single client,
@@ -54,12 +54,17 @@ def mib(kib):
 
 
 async def fresh_server(shell_argv, extra=(), per_address=100):
+    """A new server of ours, warmed up: one session opened and closed, so imports and
+    first-use caches are not charged to the section."""
     server = await servers.Ours(shell_argv, per_address=per_address, extra=extra).start()
-    # One session opened and closed, so imports and first-use caches are not charged below.
-    channel = await channels.OursJsonChannel.open(server)
-    await channel.output()
-    await channel.close()
-    await asyncio.sleep(0.3)
+    try:
+        channel = await channels.OursJsonChannel.open(server)
+        await asyncio.wait_for(channel.output(), bench_server.GUARD)
+        await channel.close()
+        await asyncio.sleep(0.3)
+    except BaseException:
+        await server.stop()
+        raise
     return server
 
 

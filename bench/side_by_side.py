@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """xwterm next to ttyd (issue 11): the same workloads, the servers alternating in rounds.
 
-    python3 bench/side_by_side.py                 # default: 7 rounds, ~5 min on 2 cores
-    python3 bench/side_by_side.py --quick         # 5 rounds, smaller payloads, ~2 min
+    python3 bench/side_by_side.py                 # default: 7 rounds, ~6 min on 2 cores
+    python3 bench/side_by_side.py --quick         # 5 rounds, smaller payloads, ~1.5 min
     python3 bench/side_by_side.py --ttyd PATH --no-browser --json out.json
 
 Each round runs every workload once on every server, the order of the servers flipped
@@ -47,6 +47,7 @@ RATIOS = [
     ("ours JSON / ttyd, ASCII throughput", "ours JSON", "ttyd", "MB/s ASCII"),
     ("ours JSON / ttyd, UTF-8 throughput", "ours JSON", "ttyd", "MB/s UTF-8"),
     ("ours deflate / ttyd deflate, ASCII throughput", "ours deflate", "ttyd deflate", "MB/s ASCII"),
+    ("ours deflate / ttyd deflate, UTF-8 throughput", "ours deflate", "ttyd deflate", "MB/s UTF-8"),
     ("echo p99 ours binary / ttyd (lower is better)", OURS_BINARY, "ttyd", "echo p99"),
     ("echo p99 ours JSON / ttyd (lower is better)", "ours JSON", "ttyd", "echo p99"),
     ("page speed ours / ttyd (ttyd time / our time)", "ttyd", "ours page", "page"),
@@ -85,6 +86,8 @@ class Results(object):
 
 
 class Bench(object):
+    """The servers, the browser and the results of one side-by-side run."""
+
     def __init__(self, options):
         self.options = options
         self.shell_argv = bench_server.SHELLS[options.shell]
@@ -228,8 +231,8 @@ class Bench(object):
             payloads = [servers.ascii_payload(directory, self.options.mb),
                         servers.utf8_payload(directory, self.options.utf8_mb)]
             self.page_payload = servers.ascii_payload(directory, self.options.page_mb, "page.b64")
-            await self.start()
             try:
+                await self.start()
                 await self.probe()
                 for index in range(self.options.rounds):
                     progress("round %d/%d" % (index + 1, self.options.rounds))
@@ -261,7 +264,7 @@ def machine_lines(options):
             if line.startswith("model name"):
                 cpu_model = line.split(":", 1)[1].strip()
                 break
-    ttyd = servers.Ttyd.version(options.ttyd) if os.access(options.ttyd, os.X_OK) else "absent"
+    ttyd = servers.Ttyd.version(options.ttyd) if os.access(options.ttyd, os.X_OK) else "no ttyd"
     revision = subprocess.run(["git", "-C", bench_server.ROOT, "describe", "--always", "--dirty"],
                               capture_output=True, text=True).stdout.strip() or "?"
     return [
@@ -324,10 +327,11 @@ def print_table(bench, payloads):
         for name in ("ours page", "ttyd"):
             sizes = sorted(set(results.get("page size", name)))
             failed = results.failures.get(name)
+            seconds = spread(results.get("page", name), 2)
+            runs = ("%d of %d runs did not draw it in time" % (failed, options.rounds) if failed
+                    else "all drawn" if seconds else "")
             row(name + ("'s own page (xterm.js)" if name == "ttyd" else " (web/index.html)"),
-                [spread(results.get("page", name), 2) or missing(name), ",".join(sizes),
-                 "%d of %d runs did not draw it in time" % (failed, options.rounds)
-                 if failed else "all drawn"])
+                [seconds or missing(name), ",".join(sizes), runs])
         lines.append("")
     if bench.leftover_shells:
         lines.append("Shells still running 2 s after every client of the run had closed: %s"
