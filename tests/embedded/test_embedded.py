@@ -21,7 +21,9 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 
@@ -213,5 +215,79 @@ def test_aiohttp_workaround(command):
                 async with client.post(base + '?session=wa', data='echo a-$((5*5))\n'):
                     pass
                 await poll_until(client, base, 'a-25', session='wa')
+        run(scenario())
+        stop(process)
+
+
+def login_headers(token):
+    return {'Authorization': 'token %s' % token}
+
+
+@pytest.mark.parametrize('extra', [[], ['--aiohttp-workaround']], ids=['one-process', 'workaround'])
+def test_login_end_to_end(command, extra):
+    """A generated token: nothing without it, the cookie from ?token=, the header, and
+    ?token= on the WebSocket URL (served by the child with --aiohttp-workaround)."""
+    with start(command, *extra, auth=True) as process:
+        token = process.token
+        assert token and process.printed['HTTP'].endswith('/?token=' + token)
+        base, ws_url = process.urls['HTTP'], process.urls['WebSocket']
+
+        async def scenario():
+            async with aiohttp.ClientSession() as client:
+                for query in ('', '?config', '?sessions', '?size=24x80&session=x'):
+                    async with client.get(base + query) as response:
+                        assert response.status == 401, query
+                async with client.get(base + '?config', headers=login_headers('w' * 43)) as r:
+                    assert r.status == 403
+            jar = aiohttp.CookieJar(unsafe=True)
+            async with aiohttp.ClientSession(cookie_jar=jar) as client:
+                async with client.get(base + '?token=' + token, allow_redirects=False) as r:
+                    assert r.status == 303 and r.headers['Location'] == '/'
+                    cookie = r.cookies['xwterm_auth'].value
+                assert token not in cookie
+                async with client.get(base + '?config') as response:
+                    assert response.status == 200
+            async with aiohttp.ClientSession(headers=login_headers(token)) as client:
+                async with client.post(base + '?session=auth', data='echo h-$((3*5))\n'):
+                    pass
+                await poll_until(client, base, 'h-15', session='auth')
+            with pytest.raises(Exception) as refused:
+                await websockets.connect(ws_url)
+            assert serverutil.ws_refusal_status(refused.value) == 401
+            for url, kwargs in ((ws_url + '?token=' + token, {}),
+                                (ws_url, serverutil.ws_auth(cookie=cookie))):
+                async with websockets.connect(url, **kwargs) as ws:
+                    await ws.send(json.dumps({'text': 'echo w-$((4*4))\n'}))
+                    await ws_read_until(ws, 'w-16')
+        run(scenario())
+        stop(process)
+    assert token not in process.stderr
+
+
+@pytest.mark.skipif(not shutil.which('openssl'), reason='the openssl command is not installed')
+def test_tls_end_to_end(command, tmp_path):
+    certfile, keyfile = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+                    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1',
+                    '-keyout', keyfile, '-out', certfile], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client_tls = ssl.create_default_context(cafile=certfile)
+    with start(command, '--certfile', certfile, '--keyfile', keyfile, auth=True) as process:
+        assert process.urls['HTTP'].startswith('https://127.0.0.1:')
+        assert process.urls['WebSocket'].startswith('wss://127.0.0.1:')
+        token = process.token
+
+        async def scenario():
+            connector = aiohttp.TCPConnector(ssl=client_tls)
+            async with aiohttp.ClientSession(connector=connector,
+                                             headers=login_headers(token)) as client:
+                base = process.urls['HTTP']
+                async with client.post(base + '?session=tls', data='echo t-$((6*6))\n'):
+                    pass
+                await poll_until(client, base, 't-36', session='tls')
+            async with websockets.connect(process.urls['WebSocket'], ssl=client_tls,
+                                          **serverutil.ws_auth(token)) as ws:
+                await ws.send(json.dumps({'text': 'echo s-$((7*7))\n'}))
+                await ws_read_until(ws, 's-49')
         run(scenario())
         stop(process)
