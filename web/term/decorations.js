@@ -60,6 +60,7 @@ export class StatusBar extends AnsiTermDecoration {
     const fill = document.createElement('span');
     fill.className = 'xwterm-status-fill';
     const version = document.createElement('span');
+    version.className = 'xwterm-status-version';
     version.textContent = `xwterm ${VERSION}`;
     this.freezeButton = makeButton('Freeze', () => { term.toggleFreezeState(); term.focus(); });
     this.freezeButton.className = 'xwterm-freeze';

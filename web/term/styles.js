@@ -29,6 +29,7 @@ const STYLE_TEXT = `
   color: #eee; background: #3a3a3a; border: 1px solid #555; border-radius: 4px; touch-action: manipulation; }
 .xwterm-softkeys button[aria-pressed="true"] { background: #2f6fb0; border-color: #8cf; }
 .xwterm-softkeys-appcursor button[data-key^="Arrow"] { border-color: #cc9; color: #ffd; }
+@media (max-width: 480px) { .xwterm-status-version { display: none; } }
 .xwterm-menu-anchor { position: relative; }
 .xwterm-menu { position: absolute; right: 0; bottom: 100%; z-index: 10; display: flex;
   flex-direction: column; background: #2b2b2b; border: 1px solid #555; padding: 2px; }
