@@ -445,3 +445,23 @@ def test_no_auth_on_a_network_bind_is_loud():
     with ServerProcess(args + ['--no-auth']) as server:
         assert 'NO AUTHENTICATION' in server.output
         assert '0.0.0.0' not in server.urls['HTTP']
+
+
+def test_self_signed_serves_https_and_wss():
+    pytest.importorskip('cryptography')
+    with ServerProcess(PORTS + ['--self-signed'], auth=True) as server:
+        assert server.urls['HTTP'].startswith('https://127.0.0.1:')
+        unverified = ssl.create_default_context()
+        unverified.check_hostname = False
+        unverified.verify_mode = ssl.CERT_NONE
+
+        async def scenario():
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=unverified),
+                                             headers={'Authorization': 'token ' + server.token}
+                                             ) as http:
+                async with http.get(server.urls['HTTP'] + '?config') as response:
+                    assert response.status == 200
+            async with websockets.connect(server.printed['WebSocket'], ssl=unverified) as ws:
+                await ws.send('echo S$((6*6))\n')
+                await ws_read_until(ws, 'S36')
+        run(scenario())
