@@ -73,6 +73,9 @@ def test_every_http_endpoint_refuses_without_credentials(web_root):
                 assert await status_of(http, method, url, data=b'x', headers=wrong) == 403, url
                 assert await status_of(http, method, url, data=b'x', headers={
                     'Cookie': '%s=%s' % (auth.COOKIE_NAME, TEST_TOKEN)}) == 401, url
+            for method, query in (('PUT', 'upload.txt'), ('PUT', '?upload&session=A&token=t'),
+                                  ('GET', '?download&session=A&token=t&path=x')):
+                assert await status_of(http, method, base(server) + query, data=b'x') == 401
             assert server.registry.sessions() == []            # never a shell
     run(scenario())
 
