@@ -111,7 +111,7 @@ def test_long_poll_wakes_up_on_output(web_root):
             base = http_base(server)
             await get_json(http, base + '?size=24x80&session=W')
             await poll_until(http, base, '', session='W')
-            buffer = server.http._polled[('W', '')].client
+            buffer = server.http.polling.get('W').client
             # drain the prompt, then hold a poll
             while True:
                 frame = await get_json(http, base + '?console&session=W')
@@ -134,7 +134,7 @@ def test_newer_poll_completes_the_older(web_root):
         async with serving(docroot=str(web_root)) as server, client() as http:
             base = http_base(server)
             await get_json(http, base + '?size=24x80&session=T')
-            buffer = server.http._polled[('T', '')].client
+            buffer = server.http.polling.get('T').client
             await asyncio.sleep(0.3)
             buffer.take()
             older = asyncio.ensure_future(get_json(http, base + '?console&session=T&wait=60'))
@@ -308,12 +308,12 @@ def test_idle_sessions_are_reaped(web_root):
             base = http_base(server)
             await get_json(http, base + '?size=24x80&session=I')
             pid = server.registry.get('I').pid
-            reaper = server.http._reaper
+            reaper = server.http.polling._reaper
             assert reaper is not None          # one timer, armed for the expiry
             await wait_gone_async(pid)
             while len(server.registry):
                 await asyncio.sleep(0.05)
-            assert server.http._reaper is None  # nothing left: no timer at all
+            assert server.http.polling._reaper is None  # nothing left: no timer at all
             assert process_state(pid) is None
     run(scenario())
 
@@ -327,7 +327,7 @@ def test_unstartable_command_answers_500(web_root):
             assert 'cannot start' in frame['error']
             while len(server.registry):
                 await asyncio.sleep(0.05)
-            assert not server.http._polled
+            assert not server.http.polling.clients_by_session()
     run(scenario())
 
 
@@ -356,8 +356,8 @@ def test_a_killed_session_reports_its_end_once_then_starts_over(web_root):
 
 
 def test_ended_sessions_are_remembered_within_a_bound(web_root, monkeypatch):
-    import xwterm.http
-    monkeypatch.setattr(xwterm.http, 'MAX_ENDED', 2)
+    import xwterm.polling
+    monkeypatch.setattr(xwterm.polling, 'MAX_ENDED', 2)
 
     async def scenario():
         async with serving(docroot=str(web_root)) as server, client() as http:

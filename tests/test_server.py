@@ -110,7 +110,7 @@ def test_polled_session_buffer_is_bounded():
                 assert r.status == 200
             async with http.post(base + '?session=F', data=b'yes 0123456789\n') as r:
                 assert r.status == 200
-            client = srv.http._polled[('F', '')].client
+            client = srv.http.polling.get('F').client
             while client.backlog < DEFAULT_POLL_PACE:
                 await asyncio.sleep(0.05)
             for _ in range(10):

@@ -7,6 +7,7 @@ import logging
 import socket
 
 from aiohttp import WSMsgType, web
+from multidict import CIMultiDict
 
 from . import protocol, pump, wscompat
 from .compat import get_running_loop
@@ -93,8 +94,10 @@ def peer_of(request):
     return '%s:%s' % (address[0], address[1])
 
 
-async def serve(request, sessions, bind=None, authorize=None, compress=False):
-    """Handle one WebSocket upgrade request; returns the response aiohttp expects."""
+async def serve(request, sessions, bind=None, authorize=None, compress=False, host=None):
+    """Handle one WebSocket upgrade request; returns the response aiohttp expects.
+
+    ``host``: the Host the client used, where a trusted proxy says it differs."""
     ws = web.WebSocketResponse(protocols=[protocol.BINARY_SUBPROTOCOL],
                                max_msg_size=MAX_MESSAGE, compress=compress,
                                autoping=True, heartbeat=None)
@@ -107,7 +110,11 @@ async def serve(request, sessions, bind=None, authorize=None, compress=False):
             pass
     channel = AiohttpChannel(request, ws)
     path = request.path_qs
-    info = pump.ConnectionInfo(path=path, headers=request.headers, peer=peer_of(request),
+    headers = request.headers
+    if host is not None and host != headers.get('Host'):
+        headers = CIMultiDict(headers)
+        headers['Host'] = host
+    info = pump.ConnectionInfo(path=path, headers=headers, peer=peer_of(request),
                                subprotocol=ws.ws_protocol)
     await pump.serve_connection(channel, sessions, info, bind=bind, authorize=authorize)
     if not ws.closed:

@@ -132,11 +132,11 @@ def usable_hosts(bind, addresses):
     return remote or link_local or loopback or ['127.0.0.1']
 
 
-def url(scheme, host, port, token=None):
-    """``scheme://host:port/`` (IPv6 in brackets), with ``?token=`` when given."""
+def url(scheme, host, port, token=None, path='/'):
+    """``scheme://host:port/path`` (IPv6 in brackets), with ``?token=`` when given."""
     if ':' in host:
         host = '[%s]' % host
-    return '%s://%s:%d/%s' % (scheme, host, port, '?token=%s' % token if token else '')
+    return '%s://%s:%d%s%s' % (scheme, host, port, path, '?token=%s' % token if token else '')
 
 
 def _login_lines(auth, readonly):
@@ -158,20 +158,20 @@ def _login_lines(auth, readonly):
 
 
 def banner_lines(bind, http_port=None, ws_port=None, tls=False, auth=None, readonly=False,
-                 addresses=None):
-    """The banner as ``[(label, text)]``: URLs of the listeners, how to log in, and the
-    warnings a network bind deserves."""
+                 addresses=None, base_path='/'):
+    """The banner as ``[(label, text)]``: URLs of the listeners (the page's under
+    ``base_path``), how to log in, and the warnings a network bind deserves."""
     if addresses is None and bind in WILDCARDS:
         addresses = interface_addresses()
     hosts = usable_hosts(bind, addresses or [])
     token = auth.token if auth is not None and auth.generated else None
     lines = []
-    for label, scheme, port in (('HTTP', 'https' if tls else 'http', http_port),
-                                ('WebSocket', 'wss' if tls else 'ws', ws_port)):
+    for label, scheme, port, path in (('HTTP', 'https' if tls else 'http', http_port, base_path),
+                                      ('WebSocket', 'wss' if tls else 'ws', ws_port, '/')):
         if port is None:
             continue
         for host in hosts:
-            lines.append((label, url(scheme, host, port, token)))
+            lines.append((label, url(scheme, host, port, token, path)))
     lines.extend(_login_lines(auth, readonly))
     if is_loopback(bind):
         return lines

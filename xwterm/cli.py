@@ -17,7 +17,7 @@ from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
 from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS
-from .protocol import parse_initial_size
+from .protocol import check_base_path, parse_initial_size
 from .server import ListenError, Server, ServerConfig
 from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR, format_size, parse_size
 from .vendored import import_optional
@@ -52,6 +52,13 @@ def _port(value):
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError('port must be 0..65535 (0: any free port)')
     return port
+
+
+def _base_path(value):
+    try:
+        return check_base_path(value)
+    except ProtocolError as error:
+        raise argparse.ArgumentTypeError(str(error))
 
 
 def _count(value):
@@ -172,6 +179,15 @@ def build_parser(prog=None):
     add('--max-upload', type=_size_in_bytes, default=DEFAULT_MAX_UPLOAD, metavar='SIZE',
         help='largest upload, e.g. 500K, 100M, 2G (default: %s)'
              % format_size(DEFAULT_MAX_UPLOAD))
+    add('--base-path', default='/', metavar='PATH', type=_base_path,
+        help='serve the page, long-polling and the same-origin WebSocket under PATH, '
+             'e.g. /term/ behind a reverse proxy (default: %(default)s)')
+    add('--trust-proxy', action='store_true',
+        help='believe X-Forwarded-For/-Proto/-Host and Forwarded (client address in logs, '
+             'scheme, Origin/Host checks); only behind a proxy you run')
+    add('--no-http-websocket', action='store_false', dest='http_websocket',
+        help='no WebSocket on the HTTP listener (<base>/ws); the page then uses the '
+             'WebSocket port or long-polling')
     add('--compression', action='store_true',
         help='offer permessage-deflate on WebSocket (off by default: it costs CPU '
              'and memory per connection; it pays only on slow links)')
@@ -401,6 +417,8 @@ def main(argv=None):
         initial_size=options.initial_size, docroot=options.docroot or default_docroot(),
         idle_timeout=options.idle_timeout, log_level=logging.getLevelName(level),
         detach_timeout=options.detach_timeout, compression=options.compression,
+        base_path=options.base_path, trust_proxy=options.trust_proxy,
+        http_websocket=options.http_websocket,
         max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
@@ -436,7 +454,7 @@ def _announce(server):
     lines = banner.banner_lines(
         server.config.bind, server.http_port, server.ws_port,
         tls=server.ssl_context is not None, auth=server.auth,
-        readonly=server.config.readonly)
+        readonly=server.config.readonly, base_path=server.config.base_path)
     text = ['xwterm %s: %s' % (__version__, doctor.banner_line())]
     text.extend(banner.format_lines(lines))
     sys.stdout.write('\n'.join(text) + '\n')

@@ -17,7 +17,6 @@ The session is ``session=``, else the ``session_id`` cookie, else a new one
 """
 
 import asyncio
-import collections
 import inspect
 import logging
 import socket
@@ -25,26 +24,19 @@ import time
 
 from aiohttp import web
 
-from . import __version__, aiohttp6978, auth, docroot, protocol
+from . import __version__, aiohttp6978, aiohttp_ws, auth, docroot, protocol, pump
 from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
-                         PayloadTooLargeError, PeerTimeoutError, ProtocolError, ReadOnlyError,
-                         SessionClosedError, SessionError, SessionLimitError, TerminalError)
+                         PeerTimeoutError, ProtocolError, ReadOnlyError, SessionClosedError,
+                         SessionError, SessionLimitError, TerminalError)
 from .httpauth import HttpDoor, PageHeaders, is_page_visit
-from .hub import READ, SUPERSEDED, WRITE
+from .hub import WRITE
+from .polling import (BODY_CHUNK, COOKIE, DEFAULT_IDLE_TIMEOUT, DEFAULT_POLL_PACE, MAX_BODY,
+                      LongPolling, PollRequest)
 from .transfer import Transfers
 
 log = logging.getLogger(__name__)
 
-#: Largest request body (bytes): a 1 MiB paste fits with room to spare.
-MAX_BODY = 4 * 1024 * 1024
-
-#: Request bodies are read (and typed) in chunks of this many bytes.
-BODY_CHUNK = 64 * 1024
-#: Seconds a client may pause while sending a request body.
-BODY_TIMEOUT = 30.0
-#: Seconds a POST may wait for the shell to take its input before it is refused (503).
-INPUT_TIMEOUT = 30.0
 #: Seconds a new connection has to send its first complete request head (slowloris).
 HEAD_TIMEOUT = 10.0
 #: Seconds an idle keep-alive connection is kept after a response.
@@ -53,18 +45,6 @@ KEEPALIVE_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 2.0
 #: Document-root files are streamed in chunks of this many bytes (or sent by sendfile).
 FILE_CHUNK = 64 * 1024
-
-#: Ended sessions remembered so that the next request for one reports the end (at most).
-MAX_ENDED = 1024
-
-#: Default seconds without a request after which a polled client is detached (and a
-#: session of the original protocol, which nobody can reattach to, ends).
-DEFAULT_IDLE_TIMEOUT = 120.0
-
-#: Backlog (bytes) below which a polled client lets its session read more output.
-DEFAULT_POLL_PACE = 256 * 1024
-
-COOKIE = 'session_id'
 
 _JSON = 'application/json'
 
@@ -88,60 +68,6 @@ def _set_nodelay(request):
             pass
 
 
-class PolledClient(object):
-    """The HTTP side of one client of a shared session: its framing and its clock.
-
-    ``client_id`` is the page's ``client=`` (one per tab), or '' for the original
-    protocol, where the session id alone names the session's one polled client.
-    """
-
-    __slots__ = ('hub', 'client', 'client_id', 'framing', 'last_seen', 'active', 'introduced',
-                 '_typing')
-
-    def __init__(self, hub, client, client_id, now):
-        self.hub = hub
-        self.client = client
-        self.client_id = client_id
-        self.framing = protocol.JsonOutput()
-        self.last_seen = now
-        self.active = 0
-        self.introduced = False
-        self._typing = None
-
-    async def take_turn_to_type(self):
-        """Wait (at most ``INPUT_TIMEOUT``) until no other POST of this client is typing;
-        then this one reads its body.  Returns the lock to release."""
-        if self._typing is None:
-            self._typing = asyncio.Lock()
-        await asyncio.wait_for(self._typing.acquire(), INPUT_TIMEOUT)
-        return self._typing
-
-    @property
-    def key(self):
-        return (self.hub.id, self.client_id)
-
-    def answer(self, delivery):
-        """The JSON text of a poll answer for ``delivery``.
-
-        The original protocol gets exactly ``{"text"}`` (plus ``"exit"`` at the end);
-        our page (``client=``) also learns the tokens once, size changes and the end reason.
-        """
-        frame = {'text': self.framing.text(delivery)}
-        if delivery.end is not None:
-            frame['exit'] = self.hub.session.exit_status
-        if self.client_id:
-            if not self.introduced:
-                self.introduced = True
-                frame.update(protocol.attach_fields(
-                    self.hub.id, self.hub.size, self.hub.token, self.hub.readonly_token,
-                    self.client.readonly))
-            if delivery.size is not None:
-                frame['size'] = protocol.format_size(delivery.size)
-            if delivery.end is not None:
-                frame['end'] = delivery.end
-        return protocol.json_dumps(frame)
-
-
 class HttpListener(object):
     """The aiohttp application over shared sessions (``hub.SharedSessions``).
 
@@ -155,7 +81,8 @@ class HttpListener(object):
 
     def __init__(self, sessions, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
                  websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None, transfers=None,
-                 authenticator=None, secure=False, readonly=False):
+                 authenticator=None, secure=False, readonly=False, base_path='/',
+                 websocket=True, trust_proxy=False, authorize=None, compression=False):
         self.sessions = sessions
         self.door = HttpDoor(authenticator, secure) if authenticator is not None else None
         self.readonly = readonly
@@ -166,23 +93,30 @@ class HttpListener(object):
         self.docroot = docroot_dir
         self.idle_timeout = idle_timeout
         self.websocket_info = websocket_info or (lambda: None)
-        self.pace_limit = pace_limit
-        self._polled = {}
-        self._ended = collections.OrderedDict()
-        self._reaper = None
-        self._reaper_at = None
+        self.base_path = protocol.check_base_path(base_path)
+        self.websocket = websocket
+        self.trust_proxy = trust_proxy
+        self.authorize = authorize
+        self.compression = compression
+        self.polling = LongPolling(sessions, idle_timeout=idle_timeout, pace_limit=pace_limit,
+                                   readonly=readonly)
         self._runner = None
         self._server = None
         self._connections = set()
         self._socket = None
-        sessions.end_callbacks.append(self._session_ended)
 
     # -- lifecycle ---------------------------------------------------------
 
     def make_app(self):
         app = web.Application(client_max_size=MAX_BODY)
-        app.router.add_route('*', '/{tail:.*}', self._dispatch)
+        self.add_routes(app.router)
         return app
+
+    def add_routes(self, router):
+        """Everything under the base path: ``<base>ws`` (WebSocket upgrades) and the rest."""
+        if self.websocket:
+            router.add_get(self.base_path + 'ws', self._websocket)
+        router.add_route('*', self.base_path + '{tail:.*}', self._dispatch)
 
     @property
     def port(self):
@@ -205,11 +139,7 @@ class HttpListener(object):
     async def stop(self):
         """Stop listening, answer waiting polls, give requests in flight
         ``SHUTDOWN_TIMEOUT`` seconds, then cut every connection still open."""
-        if self._reaper is not None:
-            self._reaper.cancel()
-            self._reaper = None
-        for polled in list(self._polled.values()):
-            self._drop(polled)
+        self.polling.close()
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -219,13 +149,53 @@ class HttpListener(object):
             for connection in list(self._connections):
                 connection.abort()
             await runner.cleanup()
-        for polled in list(self._polled.values()):
-            self._drop(polled)
+        self.polling.close()
 
     # -- dispatch ----------------------------------------------------------
 
+    async def _websocket(self, request):
+        """``<base>ws``: the WebSocket terminal on the page's own origin and port."""
+        if request.headers.get('Upgrade', '').lower() != 'websocket':
+            return await self._dispatch(request)
+        _set_nodelay(request)
+        request = self._through_proxy(request)
+        if self.door is not None:
+            refused = await self.door.check(request, False)
+            if refused is not None:
+                return refused
+        return await aiohttp_ws.serve(request, self.sessions, bind=self.bind,
+                                      authorize=self._ws_authorize(), compress=self.compression,
+                                      host=self._host(request))
+
+    def _ws_authorize(self):
+        if not self.readonly:
+            return self.authorize
+        host_decision = self.authorize
+
+        async def readonly_permit(info):
+            permit = await pump.decide(host_decision, info)
+            permit.readonly = True
+            return permit
+        return readonly_permit
+
+    def _through_proxy(self, request):
+        """With ``--trust-proxy``, the request as the client made it: its address (logs,
+        login rate limits), scheme and host."""
+        if not self.trust_proxy:
+            return request
+        forwarded = protocol.forwarded(request.headers)
+        changes = {}
+        if forwarded.client:
+            changes['remote'] = forwarded.client
+        if forwarded.scheme in ('http', 'https'):
+            changes['scheme'] = forwarded.scheme
+        if forwarded.host:
+            changes['host'] = forwarded.host
+        return request.clone(**changes) if changes else request
+
     async def _dispatch(self, request):
         _set_nodelay(request)
+        request = self._through_proxy(request)
         try:
             if self.door is not None:
                 refused = await self._at_the_door(request)
@@ -248,7 +218,8 @@ class HttpListener(object):
                 return await self.transfers.download(request, self._transfer_session(request))
             if query.action == 'config':
                 return _json_response(protocol.json_dumps({
-                    'version': __version__, 'websocket': self.websocket_info()}))
+                    'version': __version__, 'websocket': self.websocket_info(),
+                    'same_origin_websocket': 'ws' if self.websocket else None}))
             if query.action in ('sessions', 'kill') and self.readonly:
                 return _error(403, 'read-only server: ?%s needs full access' % query.action)
             if query.action == 'sessions':
@@ -286,8 +257,9 @@ class HttpListener(object):
         return await self.door.check(request, is_page_visit(request, query))
 
     async def _file(self, request):
+        raw_path = '/' + request.raw_path[len(self.base_path):]
         try:
-            path, content_type = docroot.resolve(self.docroot, request.raw_path)
+            path, content_type = docroot.resolve(self.docroot, raw_path)
         except docroot.NotFound as refusal:
             log.debug('not serving %r: %s', request.raw_path, refusal.reason)
             return _error(refusal.status, 'not found')
@@ -300,9 +272,7 @@ class HttpListener(object):
         session, ``sz`` COLUMNSxLINES, ``dt`` start time, ``tm`` seconds since last seen),
         with our own keys beside them."""
         now = get_running_loop().time()
-        polled = {}
-        for item in self._polled.values():
-            polled.setdefault(item.hub.id, []).append(item)
+        polled = self.polling.clients_by_session()
         listed = []
         for session in self.registry.sessions():
             info = session.info()
@@ -340,7 +310,7 @@ class HttpListener(object):
         hub = self.sessions.get(attach.session_id) if attach.session_id else None
         if hub is None:
             raise SessionClosedError('no such session: give session=ID&token=TOKEN')
-        if self._check_token(hub, attach.token) != WRITE or self.readonly:
+        if self.polling.check_token(hub, attach.token) != WRITE or self.readonly:
             raise ReadOnlyError('a read-only token cannot transfer files')
         return hub
 
@@ -349,205 +319,57 @@ class HttpListener(object):
             return _error(404, 'no session %s' % session_id)
         return _json_response(protocol.json_dumps({'killed': session_id}))
 
-    # -- polled clients ----------------------------------------------------
+    # -- long-polling (xwterm.polling) ---------------------------------------
 
-    @staticmethod
-    def _requested(request, query):
-        """The attach request: ``session=``, else a well-formed ``session_id`` cookie."""
-        attach = protocol.parse_attach(request.query)
-        if attach.session_id is None:
-            cookie = request.cookies.get(COOKIE)
-            if cookie is not None and protocol.SESSION_ID_PATTERN.match(cookie):
-                attach.session_id = cookie
-        attach.size = query.size
-        return attach
-
-    async def _polled_for(self, request, query):
-        """``(PolledClient, cookie to set or None)``, or ``(ended Session, None)`` once
-        for a session of the original protocol that ended since its last request."""
-        attach = self._requested(request, query)
-        client_id = attach.client_id or ''
-        if attach.session_id is not None:
-            polled = self._polled.get((attach.session_id, client_id))
-            if polled is None:
-                polled = self._ended.get((attach.session_id, client_id))
-            if polled is not None:
-                if attach.token is not None or client_id:
-                    self._check_token(polled.hub, attach.token)
-                if attach.size is not None and not polled.hub.finished:
-                    _resize_unless_readonly(polled.client, attach.size)
-                return polled, None
-        loop = get_running_loop()
-        if attach.session_id is not None and (attach.token is not None or client_id):
-            hub = self.sessions.get(attach.session_id)
-            if hub is None:
-                ended = self.sessions.ended(attach.session_id)
-                raise SessionClosedError('session ended: %s' % ended if ended
-                                         else 'no such session')
-            access = self._check_token(hub, attach.token)
-            client = hub.attach(readonly=self.readonly or access == READ,
-                                pace_limit=self.pace_limit,
-                                label='HTTP client %s' % (request.remote,))
-            log.info('session %s: HTTP client %s attached%s', hub.id, request.remote,
-                     ' (read-only)' if client.readonly else '')
-            new_cookie = None
-        else:
-            if attach.session_id is not None and attach.session_id in self.registry:
-                raise SessionError('session %s needs its token' % attach.session_id)
-            hub = await self.sessions.create(attach.session_id, size=attach.size,
-                                             resumable=bool(client_id))
-            client = hub.attach(readonly=self.readonly, pace_limit=self.pace_limit,
-                                label='HTTP client %s' % (request.remote,))
-            log.info('session %s: created for HTTP client %s%s', hub.id, request.remote,
-                     ' (read-only)' if client.readonly else '')
-            new_cookie = None if client_id else hub.id
-        polled = PolledClient(hub, client, client_id, loop.time())
-        self._polled[polled.key] = polled
-        self._schedule_reaper()
-        if attach.size is not None:
-            _resize_unless_readonly(client, attach.size)
-        return polled, new_cookie
-
-    @staticmethod
-    def _check_token(hub, token):
-        access = hub.access(token)
-        if access is None:
-            log.warning('HTTP: wrong or missing token for session %s', hub.id)
-            raise AccessDeniedError('wrong or missing session token')
-        return access
+    def _poll_request(self, request):
+        return PollRequest(
+            query=request.query, cookie_session=request.cookies.get(COOKIE),
+            remote=request.remote, content_type=request.headers.get('Content-Type'),
+            content_length=request.content_length,
+            read_chunk=lambda: request.content.read(BODY_CHUNK))
 
     async def _poll(self, request, query):
-        polled, new_cookie = await self._polled_for(request, query)
-        polled.active += 1
-        try:
-            if query.wait:
-                result = await polled.client.wait(query.wait)
-                if result == SUPERSEDED:
-                    return self._answer(protocol.frame_output(''), new_cookie)
-            delivery = polled.client.take()
-            if polled.key not in self._polled and delivery.end is None:
-                delivery.end = polled.hub.end_reason or 'ended'
-            if delivery.end is not None and not delivery.end.startswith('exit'):
-                # An exit keeps being reported (the page may poll again); any other end
-                # is reported once, and the next request may start over under the same id.
-                self._forget(polled)
-            return self._answer(polled.answer(delivery), new_cookie)
-        finally:
-            polled.active -= 1
-            polled.last_seen = get_running_loop().time()
-
-    def _allowed(self, request):
-        return protocol.request_allowed(request.headers.get('Origin'),
-                                        request.headers.get('Host'), self.bind)
+        poll_request = self._poll_request(request)
+        poll_request.permit = await self._permit(request)
+        return _answer(await self.polling.poll(poll_request, query))
 
     async def _post(self, request, query):
         if not self._allowed(request):
             return _error(403, 'origin or host not allowed')
-        if query.action not in ('poll', 'file'):
-            return _error(405, 'use GET for ?%s' % query.action)
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _error(413, 'request body larger than %d bytes' % MAX_BODY)
-        content_type = request.headers.get('Content-Type')
-        message = None
-        if protocol.is_json(content_type):
-            message = protocol.parse_post_body(await _read_body(request), content_type)
-        polled, new_cookie = await self._polled_for(request, query)
-        polled.active += 1
+        poll_request = self._poll_request(request)
+        poll_request.permit = await self._permit(request)
+        return _answer(await self.polling.post(poll_request, query))
+
+    async def _permit(self, request):
+        """The embedding host's decision for this request (full access without a hook)."""
+        if self.authorize is None:
+            return None
+        info = pump.ConnectionInfo(path=request.path_qs, headers=request.headers,
+                                   peer=request.remote)
         try:
-            if polled.hub.finished:
-                raise SessionClosedError('session %s has ended' % polled.hub.id)
-            turn = await polled.take_turn_to_type()
-            try:
-                if message is None:
-                    await _stream_keystrokes(request, polled.client)
-                else:
-                    if message.size is not None:
-                        polled.client.resize(message.size)
-                    if message.text:
-                        await asyncio.wait_for(polled.client.write(message.text),
-                                               INPUT_TIMEOUT)
-            finally:
-                turn.release()
-        except SessionClosedError:
-            self._forget(polled)
-            return _error(409, 'the shell of session %s has exited' % polled.hub.id)
-        except asyncio.TimeoutError:
-            log.warning('session %s: input refused, the shell has not read its input for '
-                        '%.0f s', polled.hub.id, INPUT_TIMEOUT)
-            return _error(503, 'the shell is not reading its input: try again later')
-        finally:
-            polled.active -= 1
-            polled.last_seen = get_running_loop().time()
-        return self._answer(protocol.json_dumps({'ok': True}), new_cookie)
+            return await pump.decide(self.authorize, info)
+        except pump.Refusal:
+            raise AccessDeniedError('not allowed')
 
-    @staticmethod
-    def _answer(body, new_cookie):
-        response = _json_response(body)
-        if new_cookie is not None:
-            response.headers.add('Set-Cookie', '%s=%s; Path=/; HttpOnly; SameSite=Strict'
-                                 % (COOKIE, new_cookie))
-        return response
+    def _allowed(self, request):
+        return protocol.request_allowed(request.headers.get('Origin'),
+                                        self._host(request), self.bind)
 
-    def _session_ended(self, hub):
-        """Keep the polled clients of an ended session (within ``MAX_ENDED``) until their
-        next request has been told the end."""
-        for key, polled in list(self._polled.items()):
-            if polled.hub is hub:
-                del self._polled[key]
-                self._ended[key] = polled
-        while len(self._ended) > MAX_ENDED:
-            self._ended.popitem(last=False)
-
-    def _forget(self, polled):
-        self._polled.pop(polled.key, None)
-        self._ended.pop(polled.key, None)
-        polled.client.detach()
-
-    def _drop(self, polled):
-        """Detach a polled client that went quiet (its session ends or detaches)."""
-        self._forget(polled)
-        if not polled.hub.resumable:
-            self._ended[polled.key] = polled
-            while len(self._ended) > MAX_ENDED:
-                self._ended.popitem(last=False)
-
-    # -- idle reaper -------------------------------------------------------
-
-    def _schedule_reaper(self):
-        """Arm one timer for the earliest idle expiry; never a periodic tick."""
-        if self.idle_timeout <= 0:
-            return
-        if not self._polled:
-            if self._reaper is not None:
-                self._reaper.cancel()
-                self._reaper = None
-            return
-        loop = get_running_loop()
-        now = loop.time()
-        earliest = min((now if p.active else p.last_seen) for p in self._polled.values())
-        when = earliest + self.idle_timeout
-        if self._reaper is not None and self._reaper_at <= when:
-            return
-        if self._reaper is not None:
-            self._reaper.cancel()
-        self._reaper_at = when
-        self._reaper = loop.call_at(when, self._reap)
-
-    def _reap(self):
-        self._reaper = None
-        now = get_running_loop().time()
-        for polled in list(self._polled.values()):
-            if not polled.active and now - polled.last_seen >= self.idle_timeout:
-                log.info('session %s: HTTP client idle for %.0f s: detaching it',
-                         polled.hub.id, now - polled.last_seen)
-                self._drop(polled)
-        self._schedule_reaper()
+    def _host(self, request):
+        """The Host the client used: a trusted proxy's forwarded host, else ``Host``."""
+        if self.trust_proxy:
+            forwarded = protocol.forwarded(request.headers)
+            if forwarded.host:
+                return forwarded.host
+        return request.headers.get('Host')
 
 
-def _resize_unless_readonly(client, size):
-    """A poll's ``size=`` from a read-only client is ignored: it may still watch."""
-    if not client.readonly:
-        client.resize(size)
+def _answer(answer):
+    response = _json_response(answer.body, status=answer.status)
+    if answer.cookie is not None:
+        response.headers.add('Set-Cookie', '%s=%s; Path=/; HttpOnly; SameSite=Strict'
+                             % (COOKIE, answer.cookie))
+    return response
 
 
 def _runner_options():
@@ -617,38 +439,3 @@ class FirstRequestDeadline(asyncio.Protocol):
         log.info('HTTP connection from %s sent no request head in %.0f s: closed',
                  peer[0] if peer else '?', self._timeout)
         self._transport.abort()
-
-
-async def _read_body(request):
-    """The whole (small, JSON) body: at most MAX_BODY bytes, each chunk within BODY_TIMEOUT."""
-    chunks = []
-    received = 0
-    while True:
-        chunk = await _body_chunk(request)
-        if not chunk:
-            return b''.join(chunks)
-        received += len(chunk)
-        if received > MAX_BODY:
-            raise PayloadTooLargeError('request body larger than %d bytes' % MAX_BODY)
-        chunks.append(chunk)
-
-
-async def _stream_keystrokes(request, client):
-    """Type a raw body as it arrives: a chunk is read only once the shell took the one
-    before, so a paste holds one chunk of server memory, however big it is."""
-    received = 0
-    while True:
-        chunk = await _body_chunk(request)
-        if not chunk:
-            return
-        received += len(chunk)
-        if received > MAX_BODY:
-            raise PayloadTooLargeError('request body larger than %d bytes' % MAX_BODY)
-        await asyncio.wait_for(client.write(chunk), INPUT_TIMEOUT)
-
-
-async def _body_chunk(request):
-    try:
-        return await asyncio.wait_for(request.content.read(BODY_CHUNK), BODY_TIMEOUT)
-    except asyncio.TimeoutError:
-        raise PeerTimeoutError('no request body received for %.0f s' % BODY_TIMEOUT)

@@ -490,3 +490,49 @@ def ws_query(path):
         raise ProtocolError('the request path is not a valid URL path')
     return dict((key, values[0]) for key, values in
                 urllib.parse.parse_qs(query, keep_blank_values=True).items())
+
+
+_BASE_PATH_RE = re.compile(r'\A/(?:[A-Za-z0-9_.~-]+/)*\Z')
+
+
+def check_base_path(value):
+    """``--base-path``: ``/`` or ``/a/b/`` (a slash is added at the end if missing);
+    ProtocolError for anything else (``..``, empty segments, odd characters)."""
+    if not isinstance(value, str) or not value.startswith('/'):
+        raise ProtocolError('a base path starts with /, got %r' % (value,))
+    if not value.endswith('/'):
+        value += '/'
+    if not _BASE_PATH_RE.match(value) or '/../' in value or '/./' in value:
+        raise ProtocolError('a base path is /name/name/ of letters, digits, _ . ~ -, '
+                            'got %r' % (value,))
+    return value
+
+
+class Forwarded(object):
+    """What a reverse proxy says of the original request (None where it says nothing)."""
+
+    __slots__ = ('client', 'scheme', 'host')
+
+    def __init__(self, client=None, scheme=None, host=None):
+        self.client = client
+        self.scheme = scheme
+        self.host = host
+
+
+def forwarded(headers):
+    """The ``Forwarded`` header (RFC 7239; its first element), else ``X-Forwarded-For``
+    (first address), ``-Proto`` and ``-Host``.  Only for a proxy the user trusts."""
+    header = headers.get('Forwarded')
+    if header:
+        fields = {}
+        for pair in header.split(',', 1)[0].split(';'):
+            name, _, value = pair.strip().partition('=')
+            fields[name.strip().lower()] = value.strip().strip('"')
+        client = fields.get('for') or None
+        if client and client.startswith('['):
+            client = client[1:].split(']', 1)[0]
+        return Forwarded(client, fields.get('proto') or None, fields.get('host') or None)
+    chain = headers.get('X-Forwarded-For')
+    client = chain.split(',', 1)[0].strip() if chain else None
+    return Forwarded(client or None, (headers.get('X-Forwarded-Proto') or '').strip() or None,
+                     (headers.get('X-Forwarded-Host') or '').split(',', 1)[0].strip() or None)

@@ -55,8 +55,12 @@ class ServerConfig(object):
                  max_connections=DEFAULT_MAX_CONNECTIONS,
                  max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
                  upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
-                 auth=True, tls=None, readonly=False):
+                 auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
+                 http_websocket=True):
         self.bind = bind
+        self.base_path = base_path
+        self.trust_proxy = trust_proxy
+        self.http_websocket = http_websocket
         self.auth = auth
         self.tls = tls
         self.readonly = readonly
@@ -216,7 +220,12 @@ class Server(object):
                                          bind=self.config.bind, transfers=transfers,
                                          authenticator=self.auth,
                                          secure=self.ssl_context is not None,
-                                         readonly=self.config.readonly)
+                                         readonly=self.config.readonly,
+                                         base_path=self.config.base_path,
+                                         websocket=self.config.websocket and
+                                         self.config.http_websocket,
+                                         trust_proxy=self.config.trust_proxy,
+                                         compression=self.config.compression)
                 await self.http.start(self._guard('HTTP', await bind_socket(
                     self.config.bind, self.config.http_port, 'HTTP listener',
                     self._shared_port_hint())), self.ssl_context)

@@ -88,7 +88,7 @@ async def _abandoned_post(port, path, size, seconds):
 
 
 def test_abandoned_posts_neither_grow_the_server_nor_keep_the_session_alive():
-    prelude = 'import xwterm.http as h\nh.INPUT_TIMEOUT = 3.0\n'
+    prelude = 'import xwterm.polling as p\np.INPUT_TIMEOUT = 3.0\n'
     with ServerProcess(PORTS + ['--idle-timeout', '2'] + SLEEPER, prelude=prelude) as server:
         port = server.port('HTTP')
 

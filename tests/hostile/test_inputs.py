@@ -85,7 +85,7 @@ def test_a_poll_answer_is_bounded_in_bytes_even_for_emoji():
             async with http.post(base + '?session=E',
                                  data=('while :; do echo %s; done\n' % emoji).encode()) as r:
                 assert r.status == 200
-            client = server.http._polled[('E', '')].client
+            client = server.http.polling.get('E').client
             while client.backlog < DEFAULT_POLL_PACE:
                 await asyncio.sleep(0.05)
             async with http.get(base + '?console&session=E') as r:
