@@ -163,7 +163,9 @@ class HttpListener(object):
             refused = await self.door.check(request, False)
             if refused is not None:
                 return refused
-        return await aiohttp_ws.serve(request, self.sessions, bind=self.bind,
+        # behind a trusted proxy the rebinding check is the proxy's (see _allowed)
+        bind = None if self._forwarded_host(request) else self.bind
+        return await aiohttp_ws.serve(request, self.sessions, bind=bind,
                                       authorize=self._ws_authorize(), compress=self.compression,
                                       host=self._host(request))
 
@@ -352,16 +354,23 @@ class HttpListener(object):
             raise AccessDeniedError('not allowed')
 
     def _allowed(self, request):
-        return protocol.request_allowed(request.headers.get('Origin'),
-                                        self._host(request), self.bind)
+        """The browser checks: same-host ``Origin``, and no DNS rebinding.  Behind a
+        trusted proxy the host is the one the proxy was asked for; the rebinding check is
+        then the proxy's (a hostile page cannot add X-Forwarded-* headers without CORS)."""
+        origin = request.headers.get('Origin')
+        forwarded_host = self._forwarded_host(request)
+        if forwarded_host is not None:
+            return protocol.origin_allowed(origin, forwarded_host)
+        return protocol.request_allowed(origin, request.headers.get('Host'), self.bind)
+
+    def _forwarded_host(self, request):
+        if not self.trust_proxy:
+            return None
+        return protocol.forwarded(request.headers).host
 
     def _host(self, request):
         """The Host the client used: a trusted proxy's forwarded host, else ``Host``."""
-        if self.trust_proxy:
-            forwarded = protocol.forwarded(request.headers)
-            if forwarded.host:
-                return forwarded.host
-        return request.headers.get('Host')
+        return self._forwarded_host(request) or request.headers.get('Host')
 
 
 def _answer(answer):
