@@ -1,5 +1,6 @@
 """xwterm as an ASGI 3 application (Starlette, FastAPI, Django Channels; uvicorn,
-hypercorn): WebSocket terminals and lifespan, with nothing but the standard library.
+hypercorn): WebSocket terminals at any path, HTTP long-polling (``?console``, POST,
+``?config``) and lifespan, with nothing but the standard library.
 
     from xwterm.asgi import XwtermApp
     app = XwtermApp(command=['/bin/bash'])            # uvicorn module:app
@@ -11,11 +12,15 @@ websockets listener.
 """
 
 import asyncio
+import http.cookies
 import logging
+import urllib.parse
 
-from . import protocol, pump
+from . import __version__, protocol, pump
 from .compat import get_running_loop
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions
+from .polling import (COOKIE, LongPolling, PollAnswer, PollRequest, error_answer,
+                      refusal_answer)
 from .session import Session, SessionRegistry
 
 log = logging.getLogger(__name__)
@@ -131,6 +136,13 @@ class XwtermApp(object):
         self.detach_timeout = detach_timeout
         self.max_sessions = max_sessions
         self._sessions = sessions
+        self._polling = None
+
+    @property
+    def polling(self):
+        if self._polling is None:
+            self._polling = LongPolling(self.sessions)
+        return self._polling
 
     @property
     def sessions(self):
@@ -147,6 +159,8 @@ class XwtermApp(object):
 
     async def close(self):
         """End every session and reap every shell (the host's shutdown)."""
+        if self._polling is not None:
+            self._polling.close()
         if self._sessions is not None:
             await self._sessions.close_all()
 
@@ -157,7 +171,7 @@ class XwtermApp(object):
         elif kind == 'websocket':
             await self._websocket(scope, receive, send)
         elif kind == 'http':
-            await _plain(send, 404, b'xwterm: WebSocket only at this address\n')
+            await self._http(scope, receive, send)
 
     async def _lifespan(self, receive, send):
         while True:
@@ -186,8 +200,83 @@ class XwtermApp(object):
         await pump.serve_connection(channel, self.sessions, info, authorize=self.authorize)
 
 
-async def _plain(send, status, body):
-    await send({'type': 'http.response.start', 'status': status,
-                'headers': [(b'content-type', b'text/plain; charset=utf-8'),
-                            (b'content-length', str(len(body)).encode('ascii'))]})
+    async def _http(self, scope, receive, send):
+        """Long-polling (``xwterm.polling``); the page itself is the host's to serve."""
+        headers = _Headers(scope.get('headers'))
+        raw_query = (scope.get('query_string') or b'').decode('latin-1')
+        query = dict((key, values[0]) for key, values in
+                     urllib.parse.parse_qs(raw_query, keep_blank_values=True).items())
+        client = scope.get('client')
+        peer = client[0] if client else None
+        try:
+            answer = await self._answer_http(scope, receive, headers, query, peer)
+        except pump.Refusal:
+            answer = error_answer(403, 'not allowed')
+        except Exception as error:
+            answer = refusal_answer(error)
+            if answer is None:
+                raise
+            log.warning('HTTP %s from %s: %s', scope.get('method'), peer, error)
+        await _respond(send, answer)
+
+    async def _answer_http(self, scope, receive, headers, query, peer):
+        parsed = protocol.parse_http_query(query)
+        if not protocol.request_allowed(headers.get('Origin'), headers.get('Host'), None):
+            return error_answer(403, 'origin not allowed')
+        path = scope.get('path', '/')
+        info = pump.ConnectionInfo(path=path, headers=headers, peer=peer)
+        permit = await pump.decide(self.authorize, info)
+        method = scope.get('method')
+        if parsed.action == 'config':
+            return PollAnswer(200, protocol.json_dumps({
+                'version': __version__, 'websocket': None, 'same_origin_websocket': 'ws'}))
+        if parsed.action != 'poll' and not (method == 'POST' and parsed.action == 'file'):
+            return error_answer(404, 'xwterm here: long-polling (?console), POST, ?config '
+                                     'and WebSocket')
+        cookies = http.cookies.SimpleCookie()
+        try:
+            cookies.load(headers.get('Cookie') or '')
+        except http.cookies.CookieError:
+            pass
+        cookie = cookies.get(COOKIE)
+        length = headers.get('Content-Length')
+        request = PollRequest(
+            query=query, cookie_session=cookie.value if cookie is not None else None,
+            remote=peer, content_type=headers.get('Content-Type'),
+            content_length=int(length) if length and length.isdigit() else None,
+            read_chunk=_body_reader(receive), permit=permit)
+        if method == 'POST':
+            return await self.polling.post(request, parsed)
+        if method == 'GET':
+            return await self.polling.poll(request, parsed)
+        return error_answer(405, 'method not allowed')
+
+
+def _body_reader(receive):
+    """``read_chunk`` for a PollRequest: the next ``http.request`` body part."""
+    state = {'done': False}
+
+    async def read_chunk():
+        while not state['done']:
+            message = await receive()
+            if message['type'] != 'http.request':
+                state['done'] = True
+                return b''
+            state['done'] = not message.get('more_body', False)
+            body = message.get('body', b'')
+            if body:
+                return body
+        return b''
+    return read_chunk
+
+
+async def _respond(send, answer):
+    body = answer.body.encode('utf-8')
+    headers = [(b'content-type', b'application/json; charset=utf-8'),
+               (b'content-length', str(len(body)).encode('ascii')),
+               (b'cache-control', b'no-store')]
+    if answer.cookie is not None:
+        headers.append((b'set-cookie', ('%s=%s; Path=/; HttpOnly; SameSite=Strict'
+                                        % (COOKIE, answer.cookie)).encode('ascii')))
+    await send({'type': 'http.response.start', 'status': answer.status, 'headers': headers})
     await send({'type': 'http.response.body', 'body': body})

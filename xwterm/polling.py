@@ -20,8 +20,9 @@ import logging
 
 from . import protocol
 from .compat import get_running_loop
-from .exceptions import (AccessDeniedError, PayloadTooLargeError, PeerTimeoutError,
-                         SessionClosedError, SessionError)
+from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
+                         PayloadTooLargeError, PeerTimeoutError, ProtocolError, ReadOnlyError,
+                         SessionClosedError, SessionError, SessionLimitError, TerminalError)
 from .hub import READ, SUPERSEDED
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,22 @@ class PollAnswer(object):
 
 def error_answer(status, message):
     return PollAnswer(status, protocol.json_dumps({'error': message}))
+
+
+def refusal_answer(error):
+    """The answer for an error raised while serving a poll or a POST; None for an
+    error that is not the client's (let it propagate)."""
+    if isinstance(error, (ProtocolError, InvalidSessionIdError)):
+        return error_answer(protocol.http_status(error), str(error))
+    for kinds, status in (((PeerTimeoutError,), 408),
+                          ((SessionLimitError, ClientLimitError), 503),
+                          ((ReadOnlyError, AccessDeniedError), 403),
+                          ((SessionError,), 409)):
+        if isinstance(error, kinds):
+            return error_answer(status, str(error))
+    if isinstance(error, TerminalError):
+        return error_answer(500, 'cannot start the shell: %s' % error)
+    return None
 
 
 class PolledClient(object):

@@ -115,3 +115,29 @@ def test_mounted_in_starlette_with_an_authorize_hook():
             pid = shells_of(terminal)[0]
         assert process_state(pid) is None
     run(scenario())
+
+
+def test_long_polling_under_uvicorn():
+    aiohttp = pytest.importorskip('aiohttp')
+
+    async def scenario():
+        app = XwtermApp(command=SH)
+        async with Uvicorn(app) as server, aiohttp.ClientSession() as http:
+            base = 'http://127.0.0.1:%d/' % server.port
+            async with http.get(base + '?config') as response:
+                assert (await response.json())['same_origin_websocket'] == 'ws'
+            async with http.get(base + '?console&client=tab1&size=24x80') as response:
+                first = await response.json()
+            query = 'client=tab1&session=%s&token=%s' % (first['session'], first['token'])
+            async with http.post(base + '?' + query, data=b'echo POLL$((5*5))\n') as response:
+                assert response.status == 200
+            text = first['text']
+            while 'POLL25' not in text:
+                async with http.get(base + '?console&wait=5&' + query) as response:
+                    text += (await response.json())['text']
+            async with http.get(base + '?console&client=tab1&session=%s&token=bad'
+                                % first['session']) as response:
+                assert response.status == 403
+            pid = shells_of(app)[0]
+        assert process_state(pid) is None
+    run(scenario())
