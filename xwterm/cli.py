@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 
-from . import __version__, auth, banner, doctor, tls
+from . import __version__, auth, banner, docroot, doctor, tls
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
@@ -28,13 +28,9 @@ LOG_LEVELS = ('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')
 
 
 def default_docroot():
-    """``web/`` of a source checkout (next to the package), if there is one."""
+    """``web/`` of the installed package or of a source checkout."""
     package_dir = os.path.dirname(os.path.abspath(__file__))
-    for candidate in (os.path.join(package_dir, 'web'),
-                      os.path.join(os.path.dirname(package_dir), 'web')):
-        if os.path.isdir(candidate):
-            return candidate
-    return os.path.join(os.path.dirname(package_dir), 'web')
+    return docroot.packaged() or os.path.join(os.path.dirname(package_dir), 'web')
 
 
 def _size(value):

@@ -104,3 +104,14 @@ def resolve(root, raw_path):
     if not os.path.isfile(real):
         raise NotFound('no such file')
     return real, content_type(real)
+
+
+def packaged():
+    """``web/`` of an installed package (xwterm/web) or of a source checkout; None if
+    neither exists."""
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(package_dir, 'web'),
+                      os.path.join(os.path.dirname(package_dir), 'web')):
+        if os.path.isdir(candidate):
+            return candidate
+    return None

@@ -30,9 +30,10 @@ from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdEr
                          PeerTimeoutError, ProtocolError, ReadOnlyError, SessionClosedError,
                          SessionError, SessionLimitError, TerminalError)
 from .httpauth import HttpDoor, PageHeaders, is_page_visit
-from .hub import WRITE
+from .hub import DEFAULT_DETACH_TIMEOUT, WRITE, SharedSessions, session_factory
 from .polling import (BODY_CHUNK, COOKIE, DEFAULT_IDLE_TIMEOUT, DEFAULT_POLL_PACE, MAX_BODY,
                       LongPolling, PollRequest)
+from .session import SessionRegistry
 from .transfer import Transfers
 
 log = logging.getLogger(__name__)
@@ -259,6 +260,8 @@ class HttpListener(object):
         return await self.door.check(request, is_page_visit(request, query))
 
     async def _file(self, request):
+        if self.docroot is None:
+            return _error(404, 'not found')
         raw_path = '/' + request.raw_path[len(self.base_path):]
         try:
             path, content_type = docroot.resolve(self.docroot, raw_path)
@@ -371,6 +374,31 @@ class HttpListener(object):
     def _host(self, request):
         """The Host the client used: a trusted proxy's forwarded host, else ``Host``."""
         return self._forwarded_host(request) or request.headers.get('Host')
+
+
+def mount(app, prefix='/term/', sessions=None, page=True, docroot_dir=None, authorize=None,
+          command=None, env=None, cwd=None, readonly=False,
+          detach_timeout=DEFAULT_DETACH_TIMEOUT):
+    """Add xwterm to an existing aiohttp ``web.Application`` under ``prefix``: the page
+    (unless ``page`` is false; from ``docroot_dir``, default the packaged ``web/``),
+    long-polling and ``<prefix>ws``.  ``command``/``env``/``cwd``: what new sessions
+    run; ``authorize``: the host's per-request decision (see ``pump.serve_connection``).
+    The host's login, if any, is the host's: this adds none.  Sessions end, and shells
+    are reaped, when the application shuts down.  Returns the ``HttpListener``."""
+    if sessions is None:
+        registry = SessionRegistry(factory=session_factory(command, env, cwd))
+        sessions = SharedSessions(registry, detach_timeout=detach_timeout)
+    if page and docroot_dir is None:
+        docroot_dir = docroot.packaged()
+    listener = HttpListener(sessions, docroot_dir if page else None, base_path=prefix,
+                            authorize=authorize, readonly=readonly)
+    listener.add_routes(app.router)
+
+    async def end_sessions(app):
+        listener.polling.close()
+        await sessions.close_all()
+    app.on_shutdown.append(end_sessions)
+    return listener
 
 
 def _answer(answer):

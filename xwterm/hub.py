@@ -29,6 +29,7 @@ import signal
 from .compat import create_task, get_running_loop
 from .exceptions import ClientLimitError, ReadOnlyError, SessionClosedError
 from .replay import DEFAULT_REPLAY_LIMIT, ReplayBuffer
+from .session import Session
 from .terminal.base import checked_size
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,15 @@ SUPERSEDED = 'superseded'
 def _settle(future, result=None):
     if future is not None and not future.done():
         future.set_result(result)
+
+
+def session_factory(command=None, env=None, cwd=None, size=None):
+    """A ``SessionRegistry`` factory whose sessions run ``command`` in ``env`` and ``cwd``
+    unless a request's ``Permit`` says otherwise."""
+    def make(session_id=None, size=size, command=command, env=env, cwd=cwd):
+        options = {'size': size} if size is not None else {}
+        return Session(command=command, env=env, cwd=cwd, session_id=session_id, **options)
+    return make
 
 
 def exit_reason(status):

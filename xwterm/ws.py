@@ -143,10 +143,19 @@ class WebSocketListener(object):
                                     authorize=self._permit if self.readonly else None)
 
 
+def serve_options(serve_function=None):
+    """The options a host program's ``websockets.serve`` needs for our framings:
+    ``websockets.serve(connection_handler(sessions), host, port, **serve_options())``."""
+    if serve_function is None:
+        import websockets
+        serve_function = websockets.serve
+    return wscompat.subprotocol_options(serve_function, [protocol.BINARY_SUBPROTOCOL])
+
+
 def connection_handler(sessions, authorize=None, bind=None):
     """A handler for a host program's own ``websockets.serve`` (any websockets version
-    from 9.1): ``serve(connection_handler(sessions), host, port,
-    subprotocols=['xwterm.binary'])``.  ``authorize`` as in ``pump.serve_connection``."""
+    from 9.1), with :func:`serve_options`.  ``authorize`` as in
+    ``pump.serve_connection``."""
     async def handle(connection, path=None):
         wscompat.tune_socket(connection)
         info = pump.ConnectionInfo(

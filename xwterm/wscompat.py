@@ -57,15 +57,7 @@ async def serve(handler, sock, max_size, max_queue, write_limit, subprotocols=No
     if new_serve is not None:
         if check_request is not None:
             options['process_request'] = _new_process_request(check_request)
-        offered = set(subprotocols or ())
-
-        def select_subprotocol(connection, client_subprotocols):
-            # The default refuses clients that offer none; ours are optional.
-            for name in client_subprotocols:
-                if name in offered:
-                    return name
-            return None
-        options['select_subprotocol'] = select_subprotocol
+        options.update(subprotocol_options(new_serve, subprotocols or ()))
         return await new_serve(handler, **options)
 
     async def legacy_handler(ws, path=None):
@@ -116,6 +108,23 @@ def first_header(headers, name):
     values = get_all(name) if get_all is not None else [headers.get(name)]
     values = [value for value in values if value is not None]
     return values[0] if values else None
+
+
+def subprotocol_options(serve_function, subprotocols):
+    """``serve()`` options offering ``subprotocols`` without requiring one: the new
+    implementation's default refuses clients that offer none.  ``serve_function`` is
+    the ``serve`` the options are for (``websockets.serve`` in a host program)."""
+    options = {'subprotocols': list(subprotocols)}
+    if serve_function is _new_serve():
+        offered = set(subprotocols)
+
+        def select_subprotocol(connection, client_subprotocols):
+            for name in client_subprotocols:
+                if name in offered:
+                    return name
+            return None
+        options['select_subprotocol'] = select_subprotocol
+    return options
 
 
 def request_headers(connection):
