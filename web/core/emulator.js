@@ -15,13 +15,15 @@ import { COLOR_PARTS, GROUND, MAX_PARAMS, PARSE_PIECE, PRINT_CHUNK } from './par
 import { defaultModes } from './modes.js';
 
 export class Emulator {
-  constructor({ cols = 80, rows = 24, historySize = 1000, onReply, onTitle, onBell } = {}) {
+  constructor({ cols = 80, rows = 24, historySize = 1000, onReply, onTitle, onBell, onOsc } = {}) {
     this.cols = Math.max(2, cols | 0);
     this.rows = Math.max(1, rows | 0);
     this.historySize = Math.max(0, historySize | 0);
     this.onReply = onReply || null;
     this.onTitle = onTitle || null;
     this.onBell = onBell || null;
+    // onOsc(id, payload): OSC sequences the emulator does not handle itself (e.g. 7799).
+    this.onOsc = onOsc || null;
     this.title = '';
     this._codepoints = new Uint32Array(PRINT_CHUNK);
     this._encoded = new Uint8Array(1024);

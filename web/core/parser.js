@@ -280,8 +280,8 @@ export class ParserMethods {
     }
   }
 
-  // OSC strings: "id;payload". Only the payloads of 0, 2 (title) and 8
-  // (hyperlink) are kept, in a string built 1024 code points at a time.
+  // OSC strings: "id;payload". Only the payloads of 0, 2 (title) and 8 (hyperlink), and of
+  // the others when onOsc wants them, are kept, in a string built 1024 code points at a time.
   _startOsc() {
     this.state = OSC_STRING;
     this._oscId = -1;               // -1: no digit yet
@@ -301,7 +301,7 @@ export class ParserMethods {
     }
   }
 
-  _isKeptOsc() { return this._oscId === 0 || this._oscId === 2 || this._oscId === 8; }
+  _isKeptOsc() { return this._oscId === 0 || this._oscId === 2 || this._oscId === 8 || this.onOsc !== null; }
 
   _flushOsc() {
     this._oscText += String.fromCodePoint.apply(null, this._oscChunk.subarray(0, this._oscChunkLength));
@@ -322,6 +322,10 @@ export class ParserMethods {
         this.linkActive = sep + 1 < text.length;
         this._updateExtendedBit();
       }
+      return;
+    }
+    if (this._oscId !== 0 && this._oscId !== 2) {
+      this.onOsc(this._oscId, text);
       return;
     }
     this.title = text;
