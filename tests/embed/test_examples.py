@@ -84,3 +84,17 @@ def test_an_embedding_example_serves_shells_and_leaves_nothing(name, path, heade
         run(scenario())
     finally:
         example.stop()
+
+
+def test_readme_embedding_snippets_are_the_tested_examples():
+    with open(os.path.join(ROOT, 'README.md')) as handle:
+        readme = handle.read()
+    section = readme.split('## Embedding in your application', 1)[1].split('\n## ', 1)[0]
+    blocks = section.split('```python\n')[1:]
+    assert len(blocks) == 3
+    examples = ''
+    for name in ('embed_aiohttp.py', 'embed_websockets.py', 'embed_asgi.py'):
+        with open(os.path.join(ROOT, 'example', name)) as handle:
+            examples += handle.read()
+    for block in blocks:
+        assert block.split('```', 1)[0].strip() in examples

@@ -1,0 +1,115 @@
+"""Real reverse proxies (Debian's nginx and Caddy) started by the tests on free loopback
+ports, configured from the snippets README shows (example/proxy/)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
+if TESTS not in sys.path:
+    sys.path.insert(0, TESTS)
+
+from serverutil import ROOT  # noqa: E402
+
+SNIPPETS = os.path.join(ROOT, 'example', 'proxy')
+NGINX = shutil.which('nginx') or '/usr/sbin/nginx'
+CADDY = shutil.which('caddy') or '/usr/bin/caddy'
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def wait_listening(port, process, guard=30):
+    deadline = time.monotonic() + guard
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError('proxy exited: %s' % process.stderr.read().decode())
+        try:
+            socket.create_connection(('127.0.0.1', port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError('proxy never listened on %d' % port)
+
+
+def snippet(name, proxy_port, upstream_port):
+    """The README snippet with this test's ports (it says 8080 and 8000)."""
+    with open(os.path.join(SNIPPETS, name)) as handle:
+        text = handle.read()
+    text = text.replace('127.0.0.1:8000', '127.0.0.1:%d' % upstream_port)
+    return text.replace('listen 8080;', 'listen 127.0.0.1:%d;' % proxy_port).replace(
+        ':8080 {', 'http://127.0.0.1:%d {' % proxy_port)
+
+
+class Proxy(object):
+    def __init__(self, process, port, directory):
+        self.process = process
+        self.port = port
+        self.directory = directory
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(15)
+        for stream in (self.process.stdout, self.process.stderr):
+            stream.close()
+
+
+def start_nginx(tmp_path, upstream_port):
+    if not os.path.exists(NGINX):
+        pytest.skip('nginx is not installed')
+    port = free_port()
+    for name in ('client', 'proxy', 'fastcgi', 'uwsgi', 'scgi'):
+        (tmp_path / name).mkdir()
+    conf = tmp_path / 'nginx.conf'
+    conf.write_text('''
+%(user)s
+worker_processes 1;
+daemon off;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log %(dir)s/access.log;
+    client_body_temp_path %(dir)s/client;
+    proxy_temp_path %(dir)s/proxy;
+    fastcgi_temp_path %(dir)s/fastcgi;
+    uwsgi_temp_path %(dir)s/uwsgi;
+    scgi_temp_path %(dir)s/scgi;
+%(snippet)s
+}
+''' % {'dir': tmp_path, 'snippet': snippet('nginx-xwterm.conf', port, upstream_port),
+       'user': 'user root;' if os.geteuid() == 0 else ''})
+    process = subprocess.Popen([NGINX, '-c', str(conf), '-p', str(tmp_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_listening(port, process)
+    return Proxy(process, port, tmp_path)
+
+
+def start_caddy(tmp_path, upstream_port):
+    if not os.path.exists(CADDY):
+        pytest.skip('caddy is not installed')
+    port = free_port()
+    caddyfile = tmp_path / 'Caddyfile'
+    caddyfile.write_text('{\n\tadmin off\n\tauto_https off\n}\n'
+                         + snippet('Caddyfile', port, upstream_port))
+    env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path),
+               XDG_CONFIG_HOME=str(tmp_path))
+    process = subprocess.Popen([CADDY, 'run', '--config', str(caddyfile),
+                                '--adapter', 'caddyfile'],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    wait_listening(port, process)
+    return Proxy(process, port, tmp_path)
