@@ -15,5 +15,8 @@ import { AnsiTermWebSocketDriver } from './drivers/websocket.js';
 export { Emulator, AnsiTerm, AnsiTermDecoration, AnsiTermDriver, AnsiTermHttpDriver, AnsiTermWebSocketDriver };
 export { ANSITERM_DEFAULTS, VERSION } from './term/defaults.js';
 export { encodeKeyEvent } from './term/keys.js';
+// The page's session controls (share links, reattach on reload) and file transfer.
+export { SessionUi, takeAttachment, pageClientId, shareLink } from './term/sessionui.js';
+export { FileTransfer } from './term/transfer.js';
 
 Object.assign(globalThis, { AnsiTerm, AnsiTermDecoration, AnsiTermDriver, AnsiTermHttpDriver, AnsiTermWebSocketDriver });

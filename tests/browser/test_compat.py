@@ -90,7 +90,8 @@ def test_custom_driver_written_for_the_original(page_server, open_terminal):
 
 
 @pytest.mark.parametrize('mode, params', [('http', {}), ('websocket', {}),
-                                           ('websocket', {'wsFlowControl': False})])
+                                           ('websocket', {'wsFlowControl': False}),
+                                           ('websocket', {'wsBinary': False})])
 def test_original_page_reaches_a_real_shell(start_page_server, open_terminal, mode, params):
     server = start_page_server()
     term = open_original(open_terminal, server, params_query(mode, **params) + '&ws=%d' % server.ws_port)
@@ -101,6 +102,9 @@ def test_original_page_reaches_a_real_shell(start_page_server, open_terminal, mo
     term.page.keyboard.type('echo compat-$((6*7))')
     term.page.keyboard.press('Enter')
     wait_screen_line(term, 'compat-42')
+    if mode == 'websocket':
+        # Our server accepts the binary framing when the driver offers it (wsBinary, default).
+        assert term.page.evaluate('window.ansi.driver.binary') is params.get('wsBinary', True)
 
 
 FREEZE_RECORDER = '''() => {

@@ -64,6 +64,10 @@ def test_websocket_reconnects_after_server_restart(start_server, open_terminal):
     server.stop()
     term.wait_state('state => state !== "connected"')
     server.start()
+    # The new server does not know the session: the page says so, and a key starts a new one.
+    term.wait_state('state => state === "ended"')
+    assert '[session ended: the server restarted; press any key for a new one]' in term.screen_text()
+    term.page.keyboard.press('Enter')
     term.wait_connected('websocket')
     term.run('echo again-$((6*7))')
     term.wait_line('again-42')
@@ -125,7 +129,7 @@ def test_shell_exit_is_reported_and_a_key_starts_a_new_one(start_server, open_te
     term.wait_connected(transport)
     term.run('exit 3')
     term.wait_state('state => state === "ended"')
-    term.wait_line('[session ended (exit status 3); press any key for a new one]')
+    term.wait_line('[session ended: exit 3; press any key for a new one]')
 
     term.page.keyboard.press('Enter')
     term.wait_connected(transport)

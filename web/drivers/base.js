@@ -1,8 +1,11 @@
+import { describeEnd } from './common.js';
+
 /**
  * Base class of the communication drivers. On its own it is the "dummy" channel: what the
  * terminal sends comes back as output. Extensions override _start (or start), _tx, setSize,
  * close and, when they can stop reading, pause/resume; they report through _new_data,
- * _set_connection_state and _session_ended. Drivers written for the original AnsiTerm
+ * _set_connection_state and _session_ended; a driver of resumable sessions also reports
+ * _attached (the session and its tokens) and _session_size (the session's size). Drivers written for the original AnsiTerm
  * (override _start and _tx, call _new_data and _set_connection_state) work unchanged.
  */
 export class AnsiTermDriver {
@@ -17,11 +20,24 @@ export class AnsiTermDriver {
     this._dataCallbacks = [];
     this._connectionCallbacks = [];
     this._sessionEndCallbacks = [];
+    this._attachCallbacks = [];
+    this._sessionSizeCallbacks = [];
+    // {session, token, readonlyToken, readonly} of the session this driver is attached to.
+    this.attachment = this.params.attach || null;
+    // The last sizes this client asked for, newest last: the server reports every size
+    // change to every client, and the report of one this client has since replaced is stale.
+    this._sizesAsked = [];
   }
 
   registerOnDataReceived(callback) { this._dataCallbacks.push(callback); }
   registerOnConnectionChange(callback) { this._connectionCallbacks.push(callback); }
+  // callback(status, description): status as the server gave it, description for people.
   registerOnSessionEnd(callback) { this._sessionEndCallbacks.push(callback); }
+  registerOnAttach(callback) { this._attachCallbacks.push(callback); }
+  // callback(nLines, nColumns): the session's size, set by its most recently active writer.
+  registerOnSessionSize(callback) { this._sessionSizeCallbacks.push(callback); }
+
+  get readonly() { return Boolean(this.attachment && this.attachment.readonly); }
 
   getConnectionState() { return this.connected; }
 
@@ -47,6 +63,7 @@ export class AnsiTermDriver {
   // Starts a new session after the previous one ended.
   restart() {
     this._stop();
+    this.attachment = null;
     this.start();
   }
 
@@ -59,13 +76,16 @@ export class AnsiTermDriver {
     this._running = false;
   }
 
+  // A read-only client types nothing (the server would refuse it anyway).
   send(text) {
-    if (text) this._tx(text);
+    if (text && !this.readonly) this._tx(text);
   }
 
   setSize(nLines, nColumns) {
     this.nLines = nLines;
     this.nColumns = nColumns;
+    this._sizesAsked = this._sizesAsked.filter((size) => size !== `${nLines}x${nColumns}`).slice(-7);
+    this._sizesAsked.push(`${nLines}x${nColumns}`);
   }
 
   _tx(text) {
@@ -83,10 +103,36 @@ export class AnsiTermDriver {
     for (const callback of this._connectionCallbacks) callback(this.connected, this.stateText, this.state);
   }
 
-  _session_ended(status) {
+  _attached(fields) {
+    this.attachment = {
+      session: fields.session, token: fields.token || null,
+      readonlyToken: fields.readonly_token || null, readonly: Boolean(fields.readonly),
+    };
+    for (const callback of this._attachCallbacks) callback(this.attachment);
+    this._session_size_text(fields.size);
+  }
+
+  // "LINESxCOLUMNS" from the server.
+  _session_size_text(size) {
+    const match = /^(\d+)x(\d+)$/.exec(size || '');
+    const stale = this._sizesAsked.includes(size) && size !== this._sizesAsked[this._sizesAsked.length - 1];
+    if (!match || stale) return;
+    for (const callback of this._sessionSizeCallbacks) callback(Number(match[1]), Number(match[2]));
+  }
+
+  // The session is over (`reason` from the server when it said why): input for it is dropped.
+  _session_ended(status, reason) {
     this._stop();
-    const text = status === null || status === undefined ? 'session ended' : `session ended (exit status ${status})`;
+    const text = `session ended: ${describeEnd(status, reason)}`;
     this._set_connection_state(false, 'ended', text);
-    for (const callback of this._sessionEndCallbacks) callback(status);
+    for (const callback of this._sessionEndCallbacks) callback(status, text);
+  }
+
+  // The server could not start the session: no retry until the user asks (a key press).
+  _start_failed(reason) {
+    this._stop();
+    const text = reason || 'the session could not be started';
+    this._set_connection_state(false, 'failed', text);
+    for (const callback of this._sessionEndCallbacks) callback(null, text);
   }
 }

@@ -40,3 +40,19 @@ export function parseExitStatus(text) {
   const match = /-?\d+/.exec(text || '');
   return match ? Number(match[0]) : null;
 }
+
+// How the end of a session reads: the server's reason ("killed", "detach timeout"), an exit
+// status (a negative one is the signal that killed the shell), or the server's restart when
+// it no longer knows the session.
+export function describeEnd(status, reason) {
+  let text = String(reason || '').replace(/^session ended:\s*/, '');
+  if (text === 'no such session') return 'the server restarted';
+  const exit = /^exit (-?\d+)$/.exec(text);
+  if (exit) {
+    status = Number(exit[1]);
+    text = '';
+  }
+  if (text) return text;
+  if (status === null || status === undefined) return 'ended';
+  return status < 0 ? `killed by signal ${-status}` : `exit ${status}`;
+}

@@ -11,6 +11,10 @@ export const DRIVER_DEFAULTS = {
   httpDest: '/',
   httpWait: 0,
   httpResizeByPost: true,
+  // A per-tab id (client=): xwterm's server then gives this page a resumable session.
+  httpClientId: '',
+  // {session, token}: the session to attach to instead of starting one.
+  attach: null,
   timeout: 0,
   immediateRefresh: 70,
   fastRefresh: 500,
@@ -20,6 +24,8 @@ export const DRIVER_DEFAULTS = {
   wsSizeTag: 'size',
   wsSizeData: '?lines?x?columns?',
   wsReconnect: true,
+  wsReconnectMaxDelay: 2000,
+  wsBinary: true,
   wsConnectTimeout: 10000,
   wsFlowControl: true,
 };

@@ -6,11 +6,19 @@ import { DRIVER_DEFAULTS } from './defaults.js';
  * HTTP channel: GET httpSize once to start the session, then one poll at a time on httpSource
  * (held by the server for `httpWait` seconds when it supports `&wait=`), keystrokes POSTed to
  * httpDest in order, one request in flight, retried until the server takes them.
+ *
+ * With `httpClientId` (xwterm's page: one id per tab, `client=`) the session is resumable:
+ * the first answer names it and its tokens, every later request carries `session=&token=`,
+ * and no keystroke is sent before that (it would start another session). Without it, the
+ * original protocol: a random session id of the driver's own.
  */
 export class AnsiTermHttpDriver extends AnsiTermDriver {
   constructor(params) {
     super({ ...DRIVER_DEFAULTS, ...(params || {}) });
     this.sessionId = this.params.httpSessionHint || '';
+    this.clientId = this.params.httpClientId || '';
+    // True while delivering the answer that carries the screen snapshot of attaching.
+    this.replaying = false;
     this._outbox = [];
     this._sending = false;
     this._generation = 0;
@@ -23,7 +31,7 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
   start() {
     this._running = true;
     this._generation += 1;
-    if (!this.params.httpSessionHint) this.sessionId = randomSessionId();
+    if (!this.params.httpSessionHint && !this.clientId) this.sessionId = randomSessionId();
     // Keystrokes meant for the session that ended must not reach the new shell.
     this._outbox = [];
     this._abort = new AbortController();
@@ -35,6 +43,8 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
   _stop() {
     super._stop();
     this._generation += 1;
+    // Keystrokes meant for this session never reach another one.
+    this._outbox = [];
     if (this._abort) this._abort.abort();
     this._abort = null;
     if (this._wakePoll) this._wakePoll();
@@ -73,7 +83,13 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
   }
 
   _url(base) {
-    return addQueryParam(base, this.params.httpSessionHintParam, this.sessionId);
+    if (!this.clientId) return addQueryParam(base, this.params.httpSessionHintParam, this.sessionId);
+    let url = addQueryParam(base, 'client', this.clientId);
+    if (this.attachment) {
+      url = addQueryParam(url, 'session', this.attachment.session);
+      url = addQueryParam(url, 'token', this.attachment.token || this.attachment.readonlyToken);
+    }
+    return url;
   }
 
   _sizeUrl() {
@@ -102,7 +118,10 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
       const response = await fetch(url, {
         cache: 'no-store', credentials: 'same-origin', signal: controller.signal, ...options,
       });
-      if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
+      if (!response.ok) {
+        throw Object.assign(new Error(`HTTP ${response.status}`),
+          { status: response.status, reason: await AnsiTermHttpDriver._errorText(response) });
+      }
       return await response.text();
     } catch (error) {
       if (error.name === 'AbortError' && !stopSignal.aborted) throw new Error('timed out');
@@ -113,12 +132,23 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     }
   }
 
-  // A poll answer is {"text": ..., "exit"?: status}; a server that answers plain text is tolerated.
+  // xwterm's error answers are {"error": message}.
+  static async _errorText(response) {
+    try {
+      const body = await response.json();
+      return body && typeof body.error === 'string' ? body.error : '';
+    } catch (error) {
+      return '';
+    }
+  }
+
+  // A poll answer is {"text": ..., "exit"?: status}, for xwterm's page also the attach fields
+  // (session, token, ...), "size" and "end"; a server that answers plain text is tolerated.
   static parseReply(body) {
     if (!body) return { text: '' };
     try {
       const reply = JSON.parse(body);
-      if (reply && typeof reply === 'object') return { text: reply.text || '', exit: reply.exit };
+      if (reply && typeof reply === 'object') return { ...reply, text: reply.text || '' };
     } catch (error) {
       // not JSON: the body is the output itself
     }
@@ -155,8 +185,10 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
         reply = AnsiTermHttpDriver.parseReply(await this._fetch(url));
       } catch (error) {
         if (generation !== this._generation) return;
+        if (this._endedBy(error)) return;
         failures += 1;
-        const delay = backoffDelay(failures - 1, this.params.slowRefresh / 4, this.params.slowRefresh * 4);
+        // Capped low: a restarted server is found again within a couple of seconds.
+        const delay = backoffDelay(failures - 1, this.params.slowRefresh / 8, this.params.wsReconnectMaxDelay);
         this._set_connection_state(false, 'reconnecting', `HTTP: ${error.message || 'error'}, retrying in ${Math.ceil(delay / 1000)} s`);
         await sleep(delay);
         continue;
@@ -168,9 +200,17 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
       }
       if (failures > 0 || !this.connected) this._set_connection_state(true, 'connected', 'HTTP: connected');
       failures = 0;
+      if (this.clientId && typeof reply.session === 'string') {
+        this._attached(reply);
+        this.replaying = true;
+        this._kickSender();
+      } else if (typeof reply.size === 'string') {
+        this._session_size_text(reply.size);
+      }
       if (reply.text) this._new_data(reply.text);
-      if (reply.exit !== undefined && reply.exit !== null) {
-        this._session_ended(reply.exit);
+      this.replaying = false;
+      if ((reply.exit !== undefined && reply.exit !== null) || typeof reply.end === 'string') {
+        this._session_ended(reply.exit, reply.end);
         return;
       }
       if (reply.text || isSizeRequest) continue;
@@ -179,8 +219,20 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     }
   }
 
+  // What the server's answer means for this session: ended (409), the token refused (403),
+  // or the shell could not start (500). Returns whether the session is over.
+  _endedBy(error) {
+    if (error.status === 409) this._session_ended(null, error.reason);
+    else if (error.status === 403 && this.attachment) this._session_ended(null, error.reason || 'access refused');
+    else if (error.status === 500) this._start_failed(error.reason || 'the server could not start the session');
+    else return false;
+    return true;
+  }
+
   _kickSender() {
-    if (!this._sending && this._running && this._outbox.length) this._sendLoop(this._generation);
+    // Our page's first request names no session: input waits until the answer names it.
+    const waiting = this.clientId && !this.attachment;
+    if (!this._sending && this._running && !waiting && this._outbox.length) this._sendLoop(this._generation);
   }
 
   // One POST at a time; an item leaves the outbox only once the server has accepted it.
@@ -198,10 +250,7 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
           if (generation !== this._generation) return;
           // 409: the session has ended (xwterm's server says so once; a retry would silently
           // start a new shell and type the keystrokes into it).
-          if (error.status === 409) {
-            this._session_ended(null);
-            return;
-          }
+          if (this._endedBy(error)) return;
           failures += 1;
           const delay = backoffDelay(failures - 1, 250, this.params.slowRefresh * 2);
           this._set_connection_state(false, 'reconnecting', `HTTP: sending failed, retrying in ${Math.ceil(delay / 1000)} s`);

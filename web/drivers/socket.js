@@ -5,8 +5,8 @@
 // Both kinds report through the same handlers: onOpen(), onMessage(data), onClose({code, reason}).
 
 class PlainSocket {
-  constructor(url, handlers) {
-    const socket = new WebSocket(url);
+  constructor(url, handlers, protocols) {
+    const socket = protocols.length ? new WebSocket(url, protocols) : new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => handlers.onOpen();
     socket.onmessage = (event) => handlers.onMessage(event.data);
@@ -16,6 +16,8 @@ class PlainSocket {
 
   get isConnecting() { return this._socket.readyState === WebSocket.CONNECTING; }
   get isOpen() { return this._socket.readyState === WebSocket.OPEN; }
+  // The subprotocol the server accepted ('' when none).
+  get protocol() { return this._socket.protocol; }
   send(text) { this._socket.send(text); }
   close(code) { this._socket.close(code); }
   pause() { return false; }
@@ -23,9 +25,10 @@ class PlainSocket {
 }
 
 class StreamSocket {
-  constructor(url, handlers) {
-    this._stream = new WebSocketStream(url);
+  constructor(url, handlers, protocols) {
+    this._stream = protocols.length ? new WebSocketStream(url, { protocols }) : new WebSocketStream(url);
     this._writer = null;
+    this.protocol = '';
     this._state = 'connecting';
     this._paused = false;
     this._wake = null;
@@ -37,7 +40,8 @@ class StreamSocket {
 
   async _run({ onOpen, onMessage, onClose }) {
     try {
-      const { readable, writable } = await this._stream.opened;
+      const { readable, writable, protocol } = await this._stream.opened;
+      this.protocol = protocol || '';
       this._writer = writable.getWriter();
       this._state = 'open';
       onOpen();
@@ -85,7 +89,7 @@ class StreamSocket {
   }
 }
 
-export function openSocket(url, handlers, { flowControl = true } = {}) {
+export function openSocket(url, handlers, { flowControl = true, protocols = [] } = {}) {
   const SocketClass = flowControl && typeof WebSocketStream === 'function' ? StreamSocket : PlainSocket;
-  return new SocketClass(url, handlers);
+  return new SocketClass(url, handlers, protocols);
 }

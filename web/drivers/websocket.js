@@ -3,23 +3,39 @@ import { AnsiTermDriver } from './base.js';
 import { DRIVER_DEFAULTS } from './defaults.js';
 import { openSocket } from './socket.js';
 
+export const BINARY_SUBPROTOCOL = 'xwterm.binary';
+const CLOSE_NORMAL = 1000;
+const CLOSE_POLICY = 1008;
+const CLOSE_INTERNAL = 1011;
+const CLOSE_TRY_AGAIN = 1013;
+const CLOSE_NO_SESSION = 4404;
+
 /**
- * WebSocket channel: JSON frames {wsDataTag: text} and {wsSizeTag: "LINESxCOLUMNS"}.
- * A connection lost without the shell exiting is re-established with backoff; input typed
- * meanwhile is queued and delivered once connected. pause() stops reading where the browser
- * has WebSocketStream (socket.js).
+ * WebSocket channel. It offers the `xwterm.binary` subprotocol (wsBinary); a server that
+ * accepts it sends output as binary frames of raw bytes and control objects as JSON text
+ * frames (the session and its tokens first, then {"live"}, {"size"}, {"end"}), and its
+ * sessions outlive the connection: a lost connection reattaches with `?session=&token=`.
+ * Otherwise it is the original JSON framing: {wsDataTag: text} and {wsSizeTag: "LINESxCOLUMNS"}.
+ * Input always goes as JSON text frames. Input typed while disconnected is queued for the
+ * same session; it is dropped when that session turns out to be gone. pause() stops reading
+ * where the browser has WebSocketStream (socket.js).
  */
 export class AnsiTermWebSocketDriver extends AnsiTermDriver {
   constructor(params) {
     super({ ...DRIVER_DEFAULTS, ...(params || {}) });
     this.url = AnsiTermWebSocketDriver.endpointUrl(this.params.wsEndpoint);
     this.everConnected = false;
+    this.binary = false;
+    // True while the screen snapshot that follows attaching is arriving (it replays old output).
+    this.replaying = false;
     this._socket = null;
     this._queue = [];
     this._failures = 0;
     this._retryTimer = null;
     this._unreachableCallbacks = [];
     this._paused = false;
+    this._decoder = null;
+    this._endReason = null;
   }
 
   static endpointUrl(endpoint) {
@@ -28,7 +44,7 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     return `${scheme}://${endpoint.includes('/') ? endpoint : `${endpoint}/`}`;
   }
 
-  // Called when the very first connection fails: a page can then fall back to HTTP.
+  // Called when the very first connection fails: a page can then fall back to another channel.
   registerOnUnreachable(callback) { this._unreachableCallbacks.push(callback); }
 
   start() {
@@ -58,9 +74,11 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     super._stop();
     clearTimeout(this._retryTimer);
     this._retryTimer = null;
+    // Keystrokes meant for this session never reach another one.
+    this._queue = [];
     const socket = this._socket;
     this._socket = null;
-    if (socket) socket.close(1000);
+    if (socket) socket.close(CLOSE_NORMAL);
   }
 
   setSize(nLines, nColumns) {
@@ -83,15 +101,23 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
   }
 
   // xwterm's server starts the shell at the size in the URL, so a full-screen program run
-  // as the command draws at the page's size from its first frame.
-  _urlWithSize() {
-    if (!this.nLines) return this.url;
-    const size = fillSizeTemplate(this.params.wsSizeData, this.nLines, this.nColumns);
-    return `${this.url}${this.url.includes('?') ? '&' : '?'}size=${encodeURIComponent(size)}`;
+  // as the command draws at the page's size from its first frame; an attachment names the
+  // session to come back to.
+  _connectUrl() {
+    const query = [];
+    if (this.nLines) {
+      query.push(`size=${encodeURIComponent(fillSizeTemplate(this.params.wsSizeData, this.nLines, this.nColumns))}`);
+    }
+    if (this.attachment) {
+      query.push(`session=${encodeURIComponent(this.attachment.session)}`,
+        `token=${encodeURIComponent(this.attachment.token || this.attachment.readonlyToken)}`);
+    }
+    if (!query.length) return this.url;
+    return `${this.url}${this.url.includes('?') ? '&' : '?'}${query.join('&')}`;
   }
 
   _sendSize() {
-    if (!this.nLines || !this._socket || !this._socket.isOpen) return;
+    if (!this.nLines || !this._socket || !this._socket.isOpen || this.readonly) return;
     const size = fillSizeTemplate(this.params.wsSizeData, this.nLines, this.nColumns);
     this._socket.send(JSON.stringify({ [this.params.wsSizeTag]: size }));
   }
@@ -102,15 +128,23 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       this.everConnected ? 'WebSocket: reconnecting…' : 'WebSocket: connecting…');
     let socket = null;
     let opened = false;
+    let received = false;
     let connectTimer = null;
+    const attaching = Boolean(this.attachment);
     const handlers = {
       onOpen: () => {
         clearTimeout(connectTimer);
         if (this._socket !== socket) return;
         opened = true;
         this.everConnected = true;
+        this.binary = socket.protocol === BINARY_SUBPROTOCOL;
+        this.replaying = this.binary;
+        this._decoder = new TextDecoder('utf-8');
+        this._endReason = null;
         this._set_connection_state(true, 'connected', 'WebSocket: connected');
-        this._sendSize();
+        // A client that attaches shows the session at its size until it types or resizes
+        // (then the server makes this client's size the session's).
+        if (!attaching) this._sendSize();
         if (this._paused) socket.pause();
         const queued = this._queue.join('');
         this._queue = [];
@@ -119,19 +153,21 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       onMessage: (data) => {
         if (this._socket !== socket) return;
         // Only a connection that carries output resets the backoff: a server that accepts and
-        // closes at once (session limit, shell that cannot start) must not be retried twice a second.
+        // closes at once (session limit) must not be retried twice a second.
         this._failures = 0;
+        received = true;
         this._onMessage(data);
       },
       onClose: (event) => {
         clearTimeout(connectTimer);
-        this._onSocketClosed(socket, opened, event);
+        this._onSocketClosed(socket, opened, received, event);
       },
     };
+    const protocols = this.params.wsBinary ? [BINARY_SUBPROTOCOL] : [];
     try {
-      socket = openSocket(this._urlWithSize(), handlers, { flowControl: this.params.wsFlowControl });
+      socket = openSocket(this._connectUrl(), handlers, { flowControl: this.params.wsFlowControl, protocols });
     } catch (error) {
-      this._onSocketClosed(null, false, { code: 1006, reason: error.message });
+      this._onSocketClosed(null, false, false, { code: 1006, reason: error.message });
       return;
     }
     this._socket = socket;
@@ -153,6 +189,11 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
   }
 
   _onMessage(data) {
+    if (this.binary) {
+      if (typeof data === 'string') this._onControl(data);
+      else this._new_data(this._decoder.decode(new Uint8Array(data), { stream: true }));
+      return;
+    }
     if (data instanceof ArrayBuffer) {
       this._new_data(new Uint8Array(data));
       return;
@@ -172,12 +213,44 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     }
   }
 
-  _onSocketClosed(socket, opened, event) {
+  _onControl(text) {
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch (error) {
+      return;
+    }
+    if (!message || typeof message !== 'object') return;
+    if (typeof message.session === 'string') {
+      this._attached(message);
+      return;
+    }
+    if (message.live) this.replaying = false;
+    if (typeof message.size === 'string') this._session_size_text(message.size);
+    if (typeof message.end === 'string') this._endReason = message.end;
+  }
+
+  // `received`: the connection carried a session (it sent something).
+  _onSocketClosed(socket, opened, received, event) {
     if (socket && this._socket !== socket) return;
     this._socket = null;
     if (!this._running) return;
-    if (opened && event.code === 1000) {
-      this._session_ended(parseExitStatus(event.reason));
+    if (opened && event.code === CLOSE_NORMAL) {
+      this._session_ended(parseExitStatus(event.reason), this._endReason || event.reason);
+      return;
+    }
+    if (event.code === CLOSE_NO_SESSION || (event.code === CLOSE_POLICY && this.attachment)) {
+      this._session_ended(null, event.reason || 'no such session');
+      return;
+    }
+    if (event.code === CLOSE_INTERNAL) {
+      this._start_failed(event.reason || 'the server could not start the session');
+      return;
+    }
+    if (received && !this.binary && event.code !== CLOSE_TRY_AGAIN) {
+      // The JSON framing's sessions end with their connection: a new connection would be
+      // another shell, and what was typed for this one must not reach it.
+      this._session_ended(null, 'connection lost');
       return;
     }
     if (!this.everConnected && this._unreachableCallbacks.length) {
@@ -191,10 +264,12 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       this._set_connection_state(false, 'disconnected', 'WebSocket: disconnected');
       return;
     }
-    const delay = backoffDelay(this._failures, 500, 15000);
+    // Capped low: a restarted server is found again within about wsReconnectMaxDelay.
+    const delay = backoffDelay(this._failures, 500, this.params.wsReconnectMaxDelay);
     this._failures += 1;
+    const reason = event.reason ? ` (${event.reason})` : '';
     this._set_connection_state(false, 'reconnecting',
-      `WebSocket: disconnected, retrying in ${Math.ceil(delay / 1000)} s (type to retry now)`);
+      `WebSocket: disconnected${reason}, retrying in ${Math.ceil(delay / 1000)} s (type to retry now)`);
     this._retryTimer = setTimeout(() => {
       this._retryTimer = null;
       this._connect();

@@ -7,7 +7,6 @@ import { Emulator } from '../ansiterm-core.js';
 import { installMethods } from '../core/mixin.js';
 import { createDriver } from '../drivers/index.js';
 import { ANSITERM_DEFAULTS, VERSION, XTERM_PALETTE16 } from './defaults.js';
-import { CSI } from './keys.js';
 import { injectStyle } from './styles.js';
 import { RendererMethods } from './renderer.js';
 import { LayoutMethods } from './layout.js';
@@ -20,6 +19,7 @@ import { FreezeMethods, FREEZE_USER, FREEZE_SELECTION, FREEZE_SCROLL } from './f
 import { TitleBar, StatusBar } from './decorations.js';
 import { SoftKeys } from './softkeys.js';
 import { BellMethods } from './bell.js';
+import { LifecycleMethods } from './lifecycle.js';
 
 export class AnsiTerm {
   constructor(params) {
@@ -33,6 +33,8 @@ export class AnsiTerm {
     this._freezeCallbacks = [];
     this._appCursorCallbacks = [];
     this._copyCallbacks = [];
+    this._attachCallbacks = [];
+    this._oscCallbacks = [];
     this._freezeState = 0;
     this._heldOutput = [];
     this._heldCharacters = 0;
@@ -51,6 +53,7 @@ export class AnsiTerm {
     this._mouseButtonsDown = 0;
     this._composing = false;
     this._sessionEnded = false;
+    this._sizeFromSession = false;
     this._closed = false;
     this._colorCache = new Map();
     this._palette16 = Array.isArray(this.params.palette) && this.params.palette.length >= 16
@@ -63,6 +66,9 @@ export class AnsiTerm {
       onReply: (reply) => this._sendToHost(reply),
       onTitle: (title) => this._setTitle(title),
       onBell: () => this._bell(),
+      onOsc: (id, payload) => {
+        for (const callback of this._oscCallbacks) callback(id, payload);
+      },
     });
 
     this._buildDom();
@@ -113,7 +119,9 @@ export class AnsiTerm {
       this._restartSession();
       return;
     }
+    if (this.readonly) return;
     this._scrollToBottom();
+    this._takeBackSize();
     this._flushSize();
     this.driver.send(text);
   }
@@ -184,10 +192,18 @@ export class AnsiTerm {
     driver.registerOnConnectionChange((connected, text) => {
       if (this.driver === driver) this._onConnectionChange(connected, text);
     });
-    // Drivers written for the original AnsiTerm may not know sessions that end.
+    // Drivers written for the original AnsiTerm may not know sessions that end or attach.
     if (typeof driver.registerOnSessionEnd === 'function') {
-      driver.registerOnSessionEnd((status) => {
-        if (this.driver === driver) this._onSessionEnd(status);
+      driver.registerOnSessionEnd((status, description) => {
+        if (this.driver === driver) this._onSessionEnd(status, description);
+      });
+    }
+    if (typeof driver.registerOnAttach === 'function') {
+      driver.registerOnAttach((attachment) => {
+        if (this.driver === driver) this._onAttach(attachment);
+      });
+      driver.registerOnSessionSize((rows, cols) => {
+        if (this.driver === driver) this._onSessionSize(rows, cols);
       });
     }
     this._driverPaused = false;
@@ -200,6 +216,8 @@ export class AnsiTerm {
   registerOnStatusChange(callback) { this._statusCallbacks.push(callback); }
   cancelOnStatusChange(callback) { this._statusCallbacks = this._statusCallbacks.filter((c) => c !== callback); }
   registerOnResize(callback) { this._resizeCallbacks.push(callback); }
+  // callback(id, payload) for each OSC sequence the terminal itself does not handle.
+  registerOnOsc(callback) { this._oscCallbacks.push(callback); }
   cancelOnResize(callback) { this._resizeCallbacks = this._resizeCallbacks.filter((c) => c !== callback); }
 
   // ----- DOM --------------------------------------------------------------------------------
@@ -268,22 +286,6 @@ export class AnsiTerm {
     for (const callback of this._statusCallbacks) callback(connected, text, this.driver.state);
   }
 
-  _onSessionEnd(status) {
-    this._sessionEnded = true;
-    const detail = status === null || status === undefined ? '' : ` (exit status ${status})`;
-    this.write(`\r\n${CSI}0;2m[session ended${detail}; press any key for a new one]${CSI}0m\r\n`);
-  }
-
-  // The history stays; only the modes the ended program left behind are undone.
-  _restartSession() {
-    this._sessionEnded = false;
-    this.write(`${CSI}?1049l${CSI}?1l${CSI}?66l${CSI}?1000l${CSI}?1002l${CSI}?1003l${CSI}?1006l` +
-      `${CSI}?1004l${CSI}?2004l${CSI}?25h${CSI}0m\r\n`);
-    this._scrollToBottom();
-    this.driver.setSize(this.emulator.rows, this.emulator.cols);
-    this.driver.restart();
-  }
-
   _setTitle(title, initial) {
     this._title = title;
     if (this.titleBar) this.titleBar.setTitle(title);
@@ -302,4 +304,4 @@ export class AnsiTerm {
 }
 
 installMethods(AnsiTerm, RendererMethods, LayoutMethods, ScrollViewMethods, InputMethods, MouseMethods,
-  SelectionMethods, ClipboardMethods, FreezeMethods, BellMethods);
+  SelectionMethods, ClipboardMethods, FreezeMethods, BellMethods, LifecycleMethods);

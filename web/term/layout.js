@@ -57,7 +57,8 @@ export class LayoutMethods {
   // edge would make full-screen programs redraw for every step); the last size always does,
   // and before any input typed after it (sendText calls _flushSize).
   _sendSize() {
-    if (!this.driver) return;
+    // Showing the session at the size another client gave it: nothing to send.
+    if (!this.driver || this._sizeFromSession) return;
     const wait = (this._sizeSentAt || 0) + this.params.resizeMitigationTimeMS - Date.now();
     if (wait > 0) {
       if (!this._sizeTimer) this._sizeTimer = setTimeout(() => this._flushSize(), wait);
@@ -84,6 +85,13 @@ export class LayoutMethods {
     if (width <= 0 || height <= 0) return;
     const cols = Math.max(2, Math.floor((width * this._dpr) / this._cellWidth));
     const rows = Math.max(1, Math.floor((height * this._dpr) / this._cellHeight));
+    // While the session's size is shown, only a real change of this tab's window takes it back.
+    const fitted = this._fittedSize;
+    this._fittedSize = { cols, rows };
+    if (this._sizeFromSession) {
+      if (fitted && fitted.cols === cols && fitted.rows === rows) return;
+      this._sizeFromSession = false;
+    }
     this._applySize(cols, rows);
   }
 

@@ -1,0 +1,75 @@
+// The life of a session as the widget shows it: the end (with its reason) leaves a clean
+// terminal below the kept history, a key press starts a new session, and the session's size
+// is shown while another client drives it.
+import { CSI } from './keys.js';
+
+const ESC = '\x1b';
+
+// Every mode a program may leave behind, back to its default; the alternate screen is left
+// separately (only when active: on the normal screen ?1049l would restore an old cursor).
+const MODE_RESET = `${CSI}?1l${ESC}>${CSI}?66l${CSI}?1000l${CSI}?1002l${CSI}?1003l${CSI}?1005l` +
+  `${CSI}?1006l${CSI}?1015l${CSI}?1004l${CSI}?2004l${CSI}?5l${CSI}?6l${CSI}?7h${CSI}?25h` +
+  `${CSI}4l${CSI}20l${CSI}0m${ESC}(B\x0f${CSI}r`;
+
+export class LifecycleMethods {
+  // callback({session, token, readonlyToken, readonly}) whenever a driver attaches.
+  registerOnAttach(callback) { this._attachCallbacks.push(callback); }
+
+  get readonly() { return Boolean(this.driver && this.driver.readonly); }
+
+  // The modes reset and the cursor on a fresh line below every line with text: whatever
+  // comes next never writes over what the ended session left on the screen.
+  _cleanTerminalState() {
+    const emu = this.emulator;
+    this.write(`${emu.altScreen ? `${CSI}?1049l` : ''}${MODE_RESET}`);
+    if (this._freezeState) {
+      this.write('\r\n');
+      return;
+    }
+    const text = emu.dumpScreen().text;
+    let last = text.length - 1;
+    while (last >= 0 && !text[last]) last -= 1;
+    this.write(last === emu.rows - 1 ? `${CSI}${emu.rows};1H\r\n` : `${CSI}${last + 2};1H`);
+  }
+
+  _onSessionEnd(status, description) {
+    this._sessionEnded = true;
+    this._sizeFromSession = false;
+    this._cleanTerminalState();
+    const text = description || 'session ended';
+    this.write(`${CSI}0;2m[${text}; press any key for a new one]${CSI}0m\r\n`);
+  }
+
+  _restartSession() {
+    this._sessionEnded = false;
+    this._scrollToBottom();
+    this.driver.setSize(this.emulator.rows, this.emulator.cols);
+    this.driver.restart();
+  }
+
+  _onAttach(attachment) {
+    this.root.dataset.readonly = attachment.readonly ? 'true' : 'false';
+    for (const callback of this._attachCallbacks) callback(attachment);
+  }
+
+  // Another client drives the size: show the screen at the session's size (this tab's
+  // own size is sent again once it types or its window changes).
+  _onSessionSize(rows, cols) {
+    const emu = this.emulator;
+    if (!this._sizeFromSession) this._ownSize = { cols: emu.cols, rows: emu.rows };
+    const own = this._ownSize;
+    const isOwn = rows === own.rows && cols === own.cols;
+    if (isOwn && !this._sizeFromSession) return;
+    this._sizeFromSession = !isOwn;
+    this._applySize(cols, rows);
+  }
+
+  // This tab becomes the active writer: its own size again.
+  _takeBackSize() {
+    if (!this._sizeFromSession) return;
+    this._sizeFromSession = false;
+    if (this.params.autoFit) this._fitToContainer();
+    else this._applySize(this._ownSize.cols, this._ownSize.rows);
+    this.driver.setSize(this.emulator.rows, this.emulator.cols);
+  }
+}
