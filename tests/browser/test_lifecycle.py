@@ -11,8 +11,6 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import Server
-
 # Resolves once the screen has not changed for 5 checks 100 ms apart: the shell is idle.
 WAIT_QUIET = '''() => new Promise((done) => {
   let last = '', same = 0;
@@ -264,22 +262,24 @@ def test_signal_is_named(start_server, open_terminal):
     term.wait_line('[session ended: killed by signal 9; press any key for a new one]')
 
 
-def start_failing_server(request, *extra_args):
-    server = Server(list(extra_args), command=['/nonexistent']).start()
-    request.addfinalizer(server.stop)
-    return server
+def start_failing_server(start_server, *extra_args):
+    """A server whose command cannot start (the same Server, restarted with another command)."""
+    server = start_server(*extra_args)
+    server.stop()
+    server.command = ['/nonexistent']
+    return server.start()
 
 
-def test_start_failure_shows_the_reason_over_websocket(request, open_terminal):
-    server = start_failing_server(request)
+def test_start_failure_shows_the_reason_over_websocket(start_server, open_terminal):
+    server = start_failing_server(start_server)
     term = open_terminal(server.url)
     term.wait_state('state => state === "failed"')
     assert 'cannot start the shell' in term.screen_text()
     assert 'cannot start the shell' in term.page.evaluate('window.term.driver.stateText')
 
 
-def test_start_failure_shows_the_reason_over_http(request, open_terminal):
-    server = start_failing_server(request, '--no-websocket')
+def test_start_failure_shows_the_reason_over_http(start_server, open_terminal):
+    server = start_failing_server(start_server, '--no-websocket')
     term = open_terminal(server.url)
     term.wait_state('state => state === "failed"')
     assert 'cannot start the shell' in term.screen_text()
