@@ -469,3 +469,27 @@ def test_self_signed_serves_https_and_wss():
                 await ws.send('echo S$((6*6))\n')
                 await ws_read_until(ws, 'S36')
         run(scenario())
+
+
+def test_behind_a_trusted_proxy(caplog):
+    """Under a base path, with --trust-proxy: the login form posts to its own path, the
+    cookie is Secure when the proxy speaks TLS, failures count against the real client."""
+    caplog.set_level(logging.INFO)
+    proxied = {'X-Forwarded-For': '198.51.100.9', 'X-Forwarded-Proto': 'https',
+               'X-Forwarded-Host': 'term.example'}
+
+    async def scenario():
+        async with serving(base_path='/term/', trust_proxy=True) as server, \
+                aiohttp.ClientSession(headers=proxied) as http:
+            url = base(server) + 'term/'
+            async with http.get(url, headers=PAGE) as response:
+                assert response.status == 401 and 'action="?login"' in await response.text()
+            async with http.post(url + '?login', allow_redirects=False,
+                                 data={'secret': TEST_TOKEN, 'next': '/term/'}) as response:
+                assert response.status == 303 and response.headers['Location'] == '/term/'
+                assert response.headers['Set-Cookie'].endswith('; Secure')
+            async with http.get(url + '?config', headers={
+                    'Authorization': 'token wrong-wrong-wrong-wrong'}) as response:
+                assert response.status == 403
+    run(scenario())
+    assert any('198.51.100.9 refused' in r.getMessage() for r in caplog.records)

@@ -507,7 +507,7 @@ p.problem {{ color: #f88; }}
 </style>
 </head>
 <body>
-<form method="post" action="/?{action}">
+<form method="post" action="?{action}">
 <h1>xwterm</h1>
 <p>{prompt}</p>
 {problem}<input type="password" name="secret" autocomplete="{autocomplete}" autofocus required
@@ -527,7 +527,8 @@ _PROMPTS = {
 
 
 def login_page(mode, target='/', problem=None):
-    """The login form (no script: the CSP would refuse inline code anyway)."""
+    """The login form (no script: the CSP would refuse inline code anyway).  It posts to
+    ``?login`` of its own path, so it works under a --base-path too."""
     prompt, autocomplete, label = _PROMPTS[mode]
     return _LOGIN_PAGE.format(
         action=LOGIN_QUERY, prompt=prompt, autocomplete=autocomplete, label=label,

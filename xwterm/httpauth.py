@@ -60,7 +60,7 @@ class HttpDoor(object):
             credential, request.remote, 'HTTP %s %s' % (request.method, request.path))
         if verdict == auth.ALLOWED:
             if credential.kind == auth.FROM_QUERY:
-                return self._logged_in(auth.without_token(request.raw_path))
+                return self._logged_in(request, auth.without_token(request.raw_path))
             return None
         return self._refusal(request, verdict, page_visit and _wants_html(request))
 
@@ -77,13 +77,15 @@ class HttpDoor(object):
         credential = auth.Credential(auth.FROM_FORM, secret) if secret else None
         verdict = await self.auth.authenticate(credential, request.remote, 'HTTP login form')
         if verdict == auth.ALLOWED:
-            return self._logged_in(target)
+            return self._logged_in(request, target)
         return self._login_page(verdict, target, request)
 
-    def _logged_in(self, target):
+    def _logged_in(self, request, target):
+        """303 to ``target`` with the cookie; ``Secure`` under TLS, ours or (with
+        --trust-proxy) a proxy's."""
         response = web.Response(status=303, headers={
             'Location': target, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer'})
-        response.headers.add('Set-Cookie', self.auth.set_cookie(self.secure))
+        response.headers.add('Set-Cookie', self.auth.set_cookie(self.secure or request.secure))
         return response
 
     def _refusal(self, request, verdict, page):
