@@ -275,6 +275,16 @@ class ServerProcess(object):
         self.urls = {}
         self.launched = None
 
+    def _login_options(self, extra, env):
+        """The benchmarks measure the server, not the login: ``--no-auth`` where the server
+        has it, unless the caller chose a login (sbs_servers passes ``--token``)."""
+        if "--token" in extra or "--no-auth" in extra:
+            return []
+        help_text = subprocess.run([sys.executable, "-m", "xwterm", "--help"], cwd=self.root,
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   universal_newlines=True).stdout
+        return ["--no-auth"] if "--no-auth" in help_text else []
+
     async def start(self, extra=()):
         env = shell_env()
         env["PYTHONPATH"] = os.pathsep.join([self.root] + ([env["PYTHONPATH"]]
@@ -282,7 +292,7 @@ class ServerProcess(object):
         env["PYTHONUNBUFFERED"] = "1"
         argv = [sys.executable] + self.python_options + ["-m", "xwterm", "--bind", "127.0.0.1", "--http", "0",
                 "--ws", "0", "--initial-size", "120x40", "--log-level", "WARNING"]
-        argv += list(extra) + ["--"] + list(self.shell_argv)
+        argv += self._login_options(extra, env) + list(extra) + ["--"] + list(self.shell_argv)
         self.launched = time.perf_counter()
         self.proc = await asyncio.create_subprocess_exec(
             *argv, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
