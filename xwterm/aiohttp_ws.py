@@ -10,7 +10,6 @@ from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
 from . import protocol, pump, wscompat
-from .compat import get_running_loop
 
 log = logging.getLogger(__name__)
 
@@ -22,23 +21,12 @@ CLOSE_TIMEOUT = 2.0
 _CLOSED_TYPES = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
 
 
-class AiohttpChannel(pump.Channel):
+class AiohttpChannel(pump.ClosedByFlag):
     """An aiohttp WebSocket (after ``prepare``) as a ``pump.Channel``."""
 
     def __init__(self, request, ws):
         self.request = request
         self.ws = ws
-        self._closed = None
-
-    def _closed_future(self):
-        if self._closed is None:
-            self._closed = get_running_loop().create_future()
-        return self._closed
-
-    def _mark_closed(self):
-        closed = self._closed_future()
-        if not closed.done():
-            closed.set_result(None)
 
     async def receive(self):
         message = await self.ws.receive()
@@ -67,9 +55,6 @@ class AiohttpChannel(pump.Channel):
             self.abort()
         finally:
             self._mark_closed()
-
-    async def wait_closed(self):
-        await asyncio.shield(self._closed_future())
 
     def abort(self):
         transport = self.request.transport

@@ -17,7 +17,6 @@ import logging
 import urllib.parse
 
 from . import __version__, protocol, pump
-from .compat import get_running_loop
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions
 from .polling import (COOKIE, LongPolling, PollAnswer, PollRequest, error_answer,
                       refusal_answer)
@@ -43,7 +42,7 @@ class _Headers(dict):
         return dict.get(self, name.lower(), default)
 
 
-class AsgiChannel(pump.Channel):
+class AsgiChannel(pump.ClosedByFlag):
     """An ASGI WebSocket connection as a ``pump.Channel``; accepted on first use, so a
     refusal before that is a refused handshake (HTTP 403)."""
 
@@ -52,17 +51,6 @@ class AsgiChannel(pump.Channel):
         self._send = send
         self._subprotocol = subprotocol
         self._accepted = False
-        self._closed = None
-
-    def _closed_future(self):
-        if self._closed is None:
-            self._closed = get_running_loop().create_future()
-        return self._closed
-
-    def _mark_closed(self):
-        closed = self._closed_future()
-        if not closed.done():
-            closed.set_result(None)
 
     async def _accept(self):
         if not self._accepted:
@@ -105,9 +93,6 @@ class AsgiChannel(pump.Channel):
                                       'reason': reason}), CLOSE_TIMEOUT)
         except (OSError, RuntimeError):
             pass
-
-    async def wait_closed(self):
-        await self._closed_future()
 
 
 async def _within(awaitable, seconds):

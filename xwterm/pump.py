@@ -18,6 +18,7 @@ import asyncio
 import logging
 
 from . import protocol
+from .compat import get_running_loop
 from .exceptions import (ClientLimitError, ProtocolError, ReadOnlyError, SessionClosedError,
                          SessionLimitError, TerminalError)
 from .hub import READ
@@ -56,6 +57,26 @@ class Channel(object):
         """Whether the peer has left although the connection does not know it yet (it
         stopped reading the peer's frames while the shell's input was full)."""
         return False
+
+
+class ClosedByFlag(Channel):
+    """A Channel whose adapter notices the close itself (its library has no
+    ``wait_closed``): it calls ``_mark_closed()`` when it sees one."""
+
+    _closed = None
+
+    def _closed_future(self):
+        if self._closed is None:
+            self._closed = get_running_loop().create_future()
+        return self._closed
+
+    def _mark_closed(self):
+        closed = self._closed_future()
+        if not closed.done():
+            closed.set_result(None)
+
+    async def wait_closed(self):
+        await asyncio.shield(self._closed_future())
 
 
 async def serve(channel, client, framing):
