@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 import websockets
 
-from conftest import SNIPPETS, start_caddy, start_nginx
+from proxyutil import SNIPPETS, start_caddy, start_nginx
 from serverutil import AUTH_HEADERS, ROOT, run, serving, ws_auth, ws_read_until, TEST_TOKEN
 
 PROXIES = {'nginx': start_nginx, 'caddy': start_caddy}

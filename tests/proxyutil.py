@@ -5,17 +5,11 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS = os.path.dirname(HERE)
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from serverutil import ROOT  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SNIPPETS = os.path.join(ROOT, 'example', 'proxy')
 NGINX = shutil.which('nginx') or '/usr/sbin/nginx'
