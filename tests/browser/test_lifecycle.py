@@ -8,8 +8,8 @@ states and screens, under conftest's hang guard.
 
 import json
 import time
-import urllib.error
-import urllib.request
+
+import pytest
 
 # Resolves once the screen has not changed for 5 checks 100 ms apart: the shell is idle.
 WAIT_QUIET = '''() => new Promise((done) => {
@@ -26,6 +26,13 @@ ATTACHED = ('window.term && window.term.connectionState === "connected" && windo
             ' && !window.term.driver.replaying')
 
 
+def wait_end_of_stopped_server(term):
+    """The page says the session is gone: told by the stopping server, or by the new one."""
+    term.page.wait_for_function('window.term.dumpScreen().text.some(row => /^\\[session ended: '
+                                '(server stopped|the server restarted); press any key for a new one\\]$/'
+                                '.test(row.trimEnd()))')
+
+
 def wait_attached(term):
     term.page.wait_for_function(ATTACHED)
     return term.page.evaluate('window.term.driver.attachment')
@@ -38,14 +45,6 @@ def quiet_screen(term):
 def wait_screen(term, screen):
     term.page.wait_for_function('want => JSON.stringify(window.term.dumpScreen()) === want',
                                 arg=json.dumps(screen, separators=(',', ':')))
-
-
-def same_origin_offered(server):
-    try:
-        urllib.request.urlopen(server.url + 'ws', timeout=10).close()
-    except urllib.error.HTTPError as error:
-        return error.code != 404
-    return True
 
 
 def test_page_uses_the_binary_framing(start_server, open_terminal):
@@ -112,7 +111,7 @@ def test_reload_reattaches_vim(start_server, open_terminal):
 
 
 def test_reload_reattaches_over_http(start_server, open_terminal):
-    server = start_server('--no-websocket')
+    server = start_server('--no-websocket', '--no-http-websocket')
     term = open_terminal(server.url)
     session = wait_attached(term)['session']
     term.run('echo polled-$((6*7))')
@@ -190,13 +189,14 @@ def test_server_restart_ends_the_session_and_drops_what_was_typed(start_server, 
 
     server.stop()
     term.wait_state('state => state !== "connected"')
+    # Typed while the server is down: for the old session, or (once the page said that it
+    # ended) the key that asks for a new one followed by keys with no session to go to.
     term.run('echo NOPE-$((6*7))')
     server.start()
-    term.wait_state('state => state === "ended"')
-    term.wait_line('[session ended: the server restarted; press any key for a new one]')
-    assert server.get('?sessions') == []
-
-    term.page.keyboard.press('x')       # starts a new session; the key itself is not typed
+    wait_end_of_stopped_server(term)
+    term.wait_state('state => state === "ended" || state === "connected"')
+    if term.page.evaluate('window.term.connectionState') == 'ended':
+        term.page.keyboard.press('x')   # starts a new session; the key itself is not typed
     wait_attached(term)
     term.run('echo fresh-$((6*7))')
     term.wait_line('fresh-42')
@@ -212,11 +212,15 @@ def test_page_finds_the_server_again_without_a_long_backoff(start_server, open_t
     term = open_terminal(server.url)
     wait_attached(term)
     server.stop()
+    term.wait_state('state => state !== "connected"')
+    if term.page.evaluate('window.term.connectionState') == 'ended':
+        term.page.keyboard.press('x')   # a new session, asked for while the server is down
     # Long enough for an uncapped exponential backoff to reach 8 s between attempts.
     term.page.wait_for_timeout(7000)
     server.start()
     restarted = time.monotonic()
-    term.wait_state('state => state === "ended"')
+    # Reattached and told the session is gone, or connected to the new session.
+    term.wait_state('state => state === "ended" || state === "connected"')
     # A generous guard, not a measurement: a 15 s backoff would miss it.
     assert time.monotonic() - restarted < 10
 
@@ -255,7 +259,7 @@ def test_vim_left_behind_does_not_leak_into_the_new_session(start_server, open_t
 
 
 def test_signal_is_named(start_server, open_terminal):
-    server = start_server('--no-websocket')
+    server = start_server('--no-websocket', '--no-http-websocket')
     term = open_terminal(server.url)
     wait_attached(term)
     term.run('kill -9 $$')
@@ -279,31 +283,45 @@ def test_start_failure_shows_the_reason_over_websocket(start_server, open_termin
 
 
 def test_start_failure_shows_the_reason_over_http(start_server, open_terminal):
-    server = start_failing_server(start_server, '--no-websocket')
+    server = start_failing_server(start_server, '--no-websocket', '--no-http-websocket')
     term = open_terminal(server.url)
     term.wait_state('state => state === "failed"')
     assert 'cannot start the shell' in term.screen_text()
 
 
-def test_page_prefers_same_origin_websocket_then_the_port(start_server, open_terminal):
+@pytest.mark.parametrize('options, endpoint', [
+    ((), 'same-origin'),
+    (('--no-http-websocket',), 'port'),
+    (('--no-http-websocket', '--no-websocket'), 'http'),
+], ids=['same-origin', 'port', 'long-poll'])
+def test_page_picks_same_origin_websocket_then_the_port_then_long_polling(
+        start_server, open_terminal, options, endpoint):
+    server = start_server(*options)
+    term = open_terminal(server.url)
+    wait_attached(term)
+    assert term.page.evaluate('window.termEndpoint') == endpoint
+    assert term.page.evaluate('window.termTransport') == ('http' if endpoint == 'http' else 'websocket')
+    assert term.page.evaluate('window.term.driver.binary === true') is (endpoint != 'http')
+    # Nothing else was tried on the way: one session.
+    assert len(server.get('?sessions')) == 1
+    term.run('echo %s-$((6*7))' % endpoint)
+    term.wait_line('%s-42' % endpoint)
+
+
+def test_same_origin_websocket_that_cannot_connect_falls_back_to_the_port(start_server, open_terminal):
     server = start_server()
-    term = open_terminal(server.url)
-    wait_attached(term)
-    expected = 'same-origin' if same_origin_offered(server) else 'port'
-    assert term.page.evaluate('window.termEndpoint') == expected
-    assert term.page.evaluate('window.termTransport') == 'websocket'
-    # The attempt at `ws` never leaves a session behind on a server without it.
-    assert len(server.get('?sessions')) == 1
 
+    def same_origin_is_blocked(page):
+        # A proxy that does not pass WebSocket upgrades: `ws` is named but never connects.
+        page.route('**/?config', lambda route: route.fulfill(
+            status=200, content_type='application/json',
+            body=json.dumps({'version': 'test', 'same_origin_websocket': 'ws://127.0.0.1:9/ws',
+                             'websocket': {'port': server.ws_port, 'path': '/'}})))
 
-def test_page_falls_back_to_long_polling(start_server, open_terminal):
-    server = start_server('--no-websocket')
-    term = open_terminal(server.url)
+    term = open_terminal(server.url, before_load=same_origin_is_blocked)
     wait_attached(term)
-    assert term.page.evaluate('window.termEndpoint') == 'http'
+    assert term.page.evaluate('window.termEndpoint') == 'port'
     assert len(server.get('?sessions')) == 1
-    term.run('echo polled-$((6*7))')
-    term.wait_line('polled-42')
 
 
 def test_session_size_of_another_writer_is_shown(start_server, open_terminal):

@@ -8,6 +8,9 @@ import pytest
 
 from test_lifecycle import wait_attached, open_tab
 
+# A server that offers the page long-polling only.
+LONG_POLL_ONLY = ('--no-websocket', '--no-http-websocket')
+
 # Every line the transfer shows in the status bar, in order.
 RECORD_STATUS = '''() => {
   window.transferLines = [];
@@ -19,7 +22,7 @@ RECORD_STATUS = '''() => {
 @pytest.fixture(params=['websocket', 'http'])
 def shell_in(request, start_server, open_terminal, tmp_path):
     """A page whose shell sits in an empty folder: (terminal page, folder)."""
-    server = start_server(*(() if request.param == 'websocket' else ('--no-websocket',)))
+    server = start_server(*(() if request.param == 'websocket' else LONG_POLL_ONLY))
     term = open_terminal(server.url)
     wait_attached(term)
     folder = tmp_path / 'cwd'

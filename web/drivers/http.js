@@ -9,7 +9,7 @@ import { DRIVER_DEFAULTS } from './defaults.js';
  *
  * With `httpClientId` (xwterm's page: one id per tab, `client=`) the session is resumable:
  * the first answer names it and its tokens, every later request carries `session=&token=`,
- * and no keystroke is sent before that (it would start another session). Without it, the
+ * and input typed before that is dropped (it would start another session). Without it, the
  * original protocol: a random session id of the driver's own.
  */
 export class AnsiTermHttpDriver extends AnsiTermDriver {
@@ -76,6 +76,8 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
   }
 
   _tx(text) {
+    // Our page's input before the session is known would go to whatever shell starts next.
+    if (this.clientId && !this.attachment) return;
     const last = this._outbox[this._outbox.length - 1];
     if (last && typeof last === 'string') this._outbox[this._outbox.length - 1] = last + text;
     else this._outbox.push(text);

@@ -17,7 +17,8 @@ const CLOSE_NO_SESSION = 4404;
  * sessions outlive the connection: a lost connection reattaches with `?session=&token=`.
  * Otherwise it is the original JSON framing: {wsDataTag: text} and {wsSizeTag: "LINESxCOLUMNS"}.
  * Input always goes as JSON text frames. Input typed while disconnected is queued for the
- * same session; it is dropped when that session turns out to be gone. pause() stops reading
+ * same session; it is dropped when that session turns out to be gone, or when no session
+ * has been attached yet (it would be typed into whatever shell starts next). pause() stops reading
  * where the browser has WebSocketStream (socket.js).
  */
 export class AnsiTermWebSocketDriver extends AnsiTermDriver {
@@ -95,7 +96,9 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       }
       return;
     }
-    this._queue.push(text);
+    // Input waits for the session it was typed for; before there is one (a new session not yet
+    // started: the server may be down) it has no session to go to and is dropped.
+    if (this.attachment) this._queue.push(text);
     // Typing while disconnected means the user wants the terminal back now.
     this._retryNow();
   }

@@ -40,6 +40,9 @@ export class FileTransfer {
       this.upload(event.dataTransfer.files);
     });
     if (term.statusBar) this._buildControls(term.statusBar.element);
+    term.registerOnAttach((attachment) => {
+      if (this.button) this.button.disabled = !attachment.token || attachment.readonly;
+    });
   }
 
   _buildControls(bar) {
