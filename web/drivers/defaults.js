@@ -11,7 +11,8 @@ export const DRIVER_DEFAULTS = {
   httpDest: '/',
   httpWait: 0,
   httpResizeByPost: true,
-  // A per-tab id (client=): xwterm's server then gives this page a resumable session.
+  // A client id (client=; xwterm's page: one per page load): xwterm's server then gives
+  // this page a resumable session.
   httpClientId: '',
   // {session, token}: the session to attach to instead of starting one.
   attach: null,
@@ -24,7 +25,9 @@ export const DRIVER_DEFAULTS = {
   wsSizeTag: 'size',
   wsSizeData: '?lines?x?columns?',
   wsReconnect: true,
-  wsReconnectMaxDelay: 2000,
+  // ms: the longest wait between two attempts to reach the server (both channels), so that
+  // a restarted server is found again within about that.
+  reconnectMaxDelay: 2000,
   wsBinary: true,
   wsConnectTimeout: 10000,
   wsFlowControl: true,

@@ -190,7 +190,7 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
         if (this._endedBy(error)) return;
         failures += 1;
         // Capped low: a restarted server is found again within a couple of seconds.
-        const delay = backoffDelay(failures - 1, this.params.slowRefresh / 8, this.params.wsReconnectMaxDelay);
+        const delay = backoffDelay(failures - 1, this.params.slowRefresh / 8, this.params.reconnectMaxDelay);
         this._set_connection_state(false, 'reconnecting', `HTTP: ${error.message || 'error'}, retrying in ${Math.ceil(delay / 1000)} s`);
         await sleep(delay);
         continue;

@@ -267,8 +267,8 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       this._set_connection_state(false, 'disconnected', 'WebSocket: disconnected');
       return;
     }
-    // Capped low: a restarted server is found again within about wsReconnectMaxDelay.
-    const delay = backoffDelay(this._failures, 500, this.params.wsReconnectMaxDelay);
+    // Capped low: a restarted server is found again within about reconnectMaxDelay.
+    const delay = backoffDelay(this._failures, 500, this.params.reconnectMaxDelay);
     this._failures += 1;
     const reason = event.reason ? ` (${event.reason})` : '';
     this._set_connection_state(false, 'reconnecting',
