@@ -307,3 +307,20 @@ test('random writes and resizes keep the screen consistent', () => {
     }
   }
 });
+
+test('onOsc receives the OSC sequences the core does not handle, whole across writes', () => {
+  const seen = [];
+  const titles = [];
+  const emu = term(20, 5, { onOsc: (id, payload) => seen.push([id, payload]), onTitle: (t) => titles.push(t) });
+  emu.write(`${ESC}]7799;download;L3Rt`);
+  emu.write(`cC9ub3Rlcy50eHQ=\x07a${ESC}]2;title${ESC}\\b${ESC}]52;c;aGk=\x07`);
+  assert.deepEqual(seen, [[7799, 'download;L3RtcC9ub3Rlcy50eHQ='], [52, 'c;aGk=']]);
+  assert.deepEqual(titles, ['title']);
+  assert.equal(text(emu, 0), 'ab');
+});
+
+test('without onOsc, unknown OSC sequences are skipped as before', () => {
+  const emu = term();
+  emu.write(`x${ESC}]7799;download;AAAA\x07y`);
+  assert.equal(text(emu, 0), 'xy');
+});
