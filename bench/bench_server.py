@@ -276,14 +276,19 @@ class ServerProcess(object):
         self.launched = None
 
     def _login_options(self, extra, env):
-        """The benchmarks measure the server, not the login: ``--no-auth`` where the server
-        has it, unless the caller chose a login (sbs_servers passes ``--token``)."""
-        if "--token" in extra or "--no-auth" in extra:
-            return []
+        """The benchmarks measure the server, not the login or its limits: ``--no-auth``
+        where the server has it, unless the caller chose a login (sbs_servers passes
+        ``--token``), and room for the 100 idle sessions of one client address."""
         help_text = subprocess.run([sys.executable, "-m", "xwterm", "--help"], cwd=self.root,
                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                    universal_newlines=True).stdout
-        return ["--no-auth"] if "--no-auth" in help_text else []
+        options = []
+        if "--token" not in extra and "--no-auth" not in extra and "--no-auth" in help_text:
+            options.append("--no-auth")
+        if ("--max-connections-per-address" in help_text
+                and "--max-connections-per-address" not in extra):
+            options += ["--max-connections-per-address", "1000"]
+        return options
 
     async def start(self, extra=()):
         env = shell_env()
