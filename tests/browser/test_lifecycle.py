@@ -334,9 +334,16 @@ def test_session_size_of_another_writer_is_shown(start_server, open_terminal):
     big_size = big.size()
     small.page.wait_for_function('size => window.term.nLines === size[0] && window.term.nColumns === size[1]',
                                  arg=list(big_size))
+    # The larger screen keeps its bottom rows (the prompt) in view.
+    assert small.page.evaluate('''() => {
+      const canvas = window.term.getCanvas().getBoundingClientRect();
+      const viewport = window.term.viewport.getBoundingClientRect();
+      return Math.abs(canvas.bottom - viewport.bottom) < 1;
+    }''')
     small.run('echo small-$(stty size | tr " " x)')
     small.page.wait_for_function('size => window.term.nLines < size[0]', arg=list(big_size))
     small_size = small.size()
     small.wait_line('small-%dx%d' % small_size)
     big.page.wait_for_function('size => window.term.nLines === size[0] && window.term.nColumns === size[1]',
                                arg=list(small_size))
+    assert small.page.evaluate('window.term.getCanvas().style.top') == ''

@@ -46,6 +46,7 @@ export class LayoutMethods {
     this.input.style.fontSize = `${this.params.fontSize}px`;
     this._scrollOffset = Math.min(this._scrollOffset, emu.scrollbackLength);
     this._fullRedraw = true;
+    this._placeSessionScreen();
     this._renderNow();
     if (sizeChanged) {
       this._sendSize();

@@ -64,6 +64,13 @@ export class LifecycleMethods {
     this._applySize(cols, rows);
   }
 
+  // A session larger than this tab's window keeps its bottom rows (where a prompt usually
+  // is) in view; a smaller one sits in the top-left corner, letterboxed.
+  _placeSessionScreen() {
+    const overflow = this._sizeFromSession ? this.canvas.offsetHeight - this.viewport.clientHeight : 0;
+    this.canvas.style.top = overflow > 0 ? `${-overflow}px` : '';
+  }
+
   // This tab becomes the active writer: its own size again.
   _takeBackSize() {
     if (!this._sizeFromSession) return;
