@@ -41,8 +41,11 @@ export function pageClientId() {
   return randomSessionId();
 }
 
+// The page's address without its query: whatever else it carries (a login token) is not
+// the session owner's to give away.
 export function shareLink(session, token) {
   const url = new URL(location.href);
+  url.search = '';
   url.hash = `session=${encodeURIComponent(session)}&token=${encodeURIComponent(token)}`;
   return url.href;
 }
