@@ -338,3 +338,52 @@ def test_a_reattached_client_sees_the_screen_of_one_that_never_left(
     expected, actual = run(scenario(), timeout=120)
     assert actual['text'] == expected['text']
     assert actual == expected
+
+
+def test_http_attach_does_not_take_the_size_and_a_full_session_drops_a_quiet_poller(
+        monkeypatch):
+    import xwterm.polling
+    monkeypatch.setattr(xwterm.polling, 'STALE_CLIENT', 0.2)
+
+    async def scenario():
+        async with serving(command=BASH) as server, \
+                aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
+            owner = await BinaryClient.open(server, '?size=24x80')
+            hub = server.sessions.get(owner.info['session'])
+            server.sessions.max_clients = hub.max_clients = 2
+            base = http_base(server) + '?console&session=%s&token=%s' % (
+                owner.info['session'], owner.info['token'])
+            async with http.get(base + '&client=reload1&size=30x100') as response:
+                assert response.status == 200
+            assert (hub.size.lines, hub.size.columns) == (24, 80)   # joining is not typing
+            await asyncio.sleep(0.3)
+            # full (owner + reload1): the quiet reload1 makes room for reload2
+            async with http.get(base + '&client=reload2') as response:
+                assert response.status == 200
+            assert len(hub.clients) == 2
+            await owner.ws.close()
+    run(scenario())
+
+
+def test_the_same_origin_endpoint_wants_an_upgrade_and_stopping_tells_every_client():
+    async def scenario():
+        server_cm = serving(command=BASH)
+        server = await server_cm.__aenter__()
+        stopping = None
+        try:
+            async with aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
+                async with http.get(http_base(server) + 'ws?size=24x80') as response:
+                    assert response.status == 426
+            assert len(server.sessions) == 0
+            client = await BinaryClient.open(server)
+            await client.until_live()
+            stopping = asyncio.ensure_future(server_cm.__aexit__(None, None, None))
+            with pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    await client.receive()
+            await stopping
+        finally:
+            if stopping is None:
+                await server_cm.__aexit__(None, None, None)
+        return client.controls
+    assert {'end': 'server stopped'} in run(scenario())

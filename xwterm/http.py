@@ -157,7 +157,7 @@ class HttpListener(object):
     async def _websocket(self, request):
         """``<base>ws``: the WebSocket terminal on the page's own origin and port."""
         if request.headers.get('Upgrade', '').lower() != 'websocket':
-            return await self._dispatch(request)
+            return _error(426, 'this is the WebSocket endpoint: upgrade to websocket')
         _set_nodelay(request)
         request = self._through_proxy(request)
         if self.door is not None:

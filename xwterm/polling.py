@@ -42,6 +42,9 @@ MAX_ENDED = 1024
 DEFAULT_IDLE_TIMEOUT = 120.0
 #: Backlog (bytes) below which a polled client lets its session read more output.
 DEFAULT_POLL_PACE = 256 * 1024
+#: Seconds without a request after which a polled client gives its place to a new
+#: client of a full session.
+STALE_CLIENT = 10.0
 #: The cookie that names the session of the original protocol.
 COOKIE = 'session_id'
 
@@ -298,11 +301,14 @@ class LongPolling(object):
                 raise SessionClosedError('session ended: %s' % ended if ended
                                          else 'no such session')
             access = self.check_token(hub, attach.token)
-            client = hub.attach(readonly=readonly or access == READ,
-                                pace_limit=self.pace_limit, label=label)
+            client = self._attach(hub, readonly or access == READ, label)
             log.info('session %s: %s attached%s', hub.id, label,
                      ' (read-only)' if client.readonly else '')
             new_cookie = None
+            if attach.size is not None and not client.readonly:
+                # joining does not take the size over; the first keystroke or resize does
+                client.requested_size = attach.size
+            attach.size = None
         else:
             if attach.session_id is not None and attach.session_id in self.sessions.registry:
                 raise SessionError('session %s needs its token' % attach.session_id)
@@ -319,6 +325,25 @@ class LongPolling(object):
         if attach.size is not None:
             _resize_unless_readonly(client, attach.size)
         return polled, new_cookie
+
+    def _attach(self, hub, readonly, label):
+        """``hub.attach``; when the session is full, first detach its quietest polled
+        client that has not asked for anything in ``STALE_CLIENT`` seconds (a page that
+        was reloaded, or closed, leaves one behind until its idle timeout)."""
+        try:
+            return hub.attach(readonly=readonly, pace_limit=self.pace_limit, label=label)
+        except ClientLimitError:
+            now = get_running_loop().time()
+            stale = [polled for polled in self._polled.values()
+                     if polled.hub is hub and not polled.active
+                     and now - polled.last_seen >= STALE_CLIENT]
+            if not stale:
+                raise
+            quietest = min(stale, key=lambda polled: polled.last_seen)
+            log.info('session %s: full; detaching %s, quiet for %.0f s', hub.id,
+                     quietest.client.label, now - quietest.last_seen)
+            self._drop(quietest)
+            return hub.attach(readonly=readonly, pace_limit=self.pace_limit, label=label)
 
     # -- ends ----------------------------------------------------------------
 

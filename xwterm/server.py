@@ -34,6 +34,8 @@ MAX_RESTARTS = 5
 RESTART_WINDOW = 60.0
 #: Seconds a child gets to exit after SIGTERM before SIGKILL.
 CHILD_GRACE = 10.0
+#: Seconds the sessions' end notices get to reach the clients before the listeners close.
+END_NOTICE_TIME = 0.5
 #: Seconds the listeners get to close on shutdown before it is forced (the shells are
 #: then reaped, which takes at most the terminal's close grace of 2 s more).
 SHUTDOWN_TIMEOUT = 5.0
@@ -291,13 +293,16 @@ class Server(object):
     async def stop(self):
         """Stop listening, end every session, reap every shell.
 
-        The sessions end while the listeners close their connections, so nothing a
-        listener waits for (a poll, a POST blocked on a full input queue) outlives them.
+        The sessions end first, so that every client still reading is told why
+        (``server stopped``) before its listener closes the connection; the listeners
+        then close while the shells are reaped, so nothing a listener waits for (a poll,
+        a POST blocked on a full input queue) outlives them.
         """
         listeners = [item for item in (self.http, self.ws, self.ws_child) if item is not None]
         self.http = self.ws = self.ws_child = None
-        results = await asyncio.gather(self.sessions.close_all(),
-                                       *(item.stop() for item in listeners),
+        ending = create_task(self.sessions.close_all(), name='end-sessions')
+        await asyncio.wait([ending], timeout=END_NOTICE_TIME)
+        results = await asyncio.gather(ending, *(item.stop() for item in listeners),
                                        return_exceptions=True)
         for result in results:
             if isinstance(result, Exception):
