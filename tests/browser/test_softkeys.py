@@ -11,8 +11,10 @@ import pytest
 
 from test_compat import KEY_ECHO
 
+# bypass_csp: Playwright's wait_for_function evaluates strings, which the page's
+# Content-Security-Policy forbids (tests/browser/test_login.py runs the page under it).
 PHONE = {'viewport': {'width': 360, 'height': 740}, 'has_touch': True, 'is_mobile': True,
-         'device_scale_factor': 2}
+         'device_scale_factor': 2, 'bypass_csp': True}
 
 
 @pytest.fixture
