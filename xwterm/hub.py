@@ -323,10 +323,14 @@ class SharedSession(object):
         pump = self._pump
         if pump is not None and not pump.done():
             pump.cancel()
-        await self.session.close()
+        # The clients are told at once (the server is stopping: they must hear it before
+        # their connections close); the shell is hung up and reaped meanwhile.
+        hanging_up = create_task(self.session.close(), name='hang-up:%s' % self.id)
         if pump is not None:
             await asyncio.wait([pump])
+        await asyncio.sleep(0)          # the session is marked closed: no second reaper
         self._finish(self.end_reason)
+        await hanging_up
 
     async def wait_ended(self):
         """Wait until the session is over; return its end reason."""

@@ -269,6 +269,9 @@ def test_http_restart_with_a_post_in_flight_delivers_what_follows(start_server, 
     server = start_server('--no-websocket', '--no-http-websocket')
     term = open_terminal(server.url)
     term.wait_connected('http')
+    # keys typed before the page knows its session are dropped (they could belong to no
+    # session): wait for the attach fields of the first answer
+    term.page.wait_for_function('!window.term.driver.clientId || window.term.driver.attachment')
     held = []
 
     def hold_first_post(route, request):
