@@ -18,9 +18,6 @@ MAX_MESSAGE = 4 * 1024 * 1024
 #: Seconds a closing handshake may take before the connection is cut.
 CLOSE_TIMEOUT = 2.0
 
-_CLOSED_TYPES = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
-
-
 class AiohttpChannel(pump.ClosedByFlag):
     """An aiohttp WebSocket (after ``prepare``) as a ``pump.Channel``."""
 

@@ -17,10 +17,10 @@ import logging
 import urllib.parse
 
 from . import __version__, protocol, pump
-from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions
+from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, session_factory
 from .polling import (COOKIE, LongPolling, PollAnswer, PollRequest, error_answer,
                       refusal_answer)
-from .session import Session, SessionRegistry
+from .session import SessionRegistry
 
 log = logging.getLogger(__name__)
 
@@ -132,15 +132,11 @@ class XwtermApp(object):
     @property
     def sessions(self):
         if self._sessions is None:
-            registry = SessionRegistry(factory=self._make_session,
+            registry = SessionRegistry(factory=session_factory(self.command, self.env,
+                                                               self.cwd),
                                        max_sessions=self.max_sessions)
             self._sessions = SharedSessions(registry, detach_timeout=self.detach_timeout)
         return self._sessions
-
-    def _make_session(self, session_id=None, size=None, command=None, env=None, cwd=None):
-        options = {'size': size} if size is not None else {}
-        return Session(command=command or self.command, env=env or self.env,
-                       cwd=cwd or self.cwd, session_id=session_id, **options)
 
     async def close(self):
         """End every session and reap every shell (the host's shutdown)."""

@@ -174,9 +174,9 @@ class Client(object):
         size = None
         if self._announced_size != self.hub.size:
             size = self._announced_size = self.hub.size
-        ended = self.hub.finished and not self._chunks
         self.hub._room_made()
-        return Delivery(data, replayed, size, self.hub.end_reason if ended else None)
+        return Delivery(data, replayed, size,
+                        self.hub.end_reason if self.hub.finished else None)
 
     async def next(self):
         """Wait for and take the next :class:`Delivery`."""

@@ -319,14 +319,10 @@ def ws_initial_size(path):
     """The size a WebSocket client asks for in its URL (``/any/path?size=LINESxCOLUMNS``),
     so the shell starts at the page's size; None when absent.
 
-    Raises ``ProtocolError`` for a malformed size.
+    Raises ``ProtocolError`` for a malformed size or path.
     """
-    try:
-        query = urllib.parse.urlsplit(path or '/').query
-    except ValueError:
-        raise ProtocolError('the request path is not a valid URL path')
-    values = urllib.parse.parse_qs(query, keep_blank_values=True).get('size')
-    return parse_size(values[0]) if values else None
+    value = ws_query(path).get('size')
+    return parse_size(value) if value is not None else None
 
 
 def _hostname(authority):

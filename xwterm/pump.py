@@ -232,16 +232,15 @@ def attach_request(path, peer):
     default size), as a page cannot be blamed for its window."""
     try:
         query = protocol.ws_query(path)
-        size = query.pop('size', None)
+        query.pop('size', None)
         request = protocol.parse_attach(query)
     except ProtocolError as error:
         log.warning('WebSocket from %s refused: %s', peer, error)
         raise Refusal(protocol.CLOSE_POLICY, _short(str(error)))
-    if size is not None:
-        try:
-            request.size = protocol.parse_size(size)
-        except ProtocolError as error:
-            log.warning('WebSocket from %s: ignoring the size in the URL: %s', peer, error)
+    try:
+        request.size = protocol.ws_initial_size(path)
+    except ProtocolError as error:
+        log.warning('WebSocket from %s: ignoring the size in the URL: %s', peer, error)
     return request
 
 

@@ -20,11 +20,11 @@ import sys
 from . import quietlog
 from .auth import Authenticator, generate_token
 from .compat import create_task, get_running_loop
-from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit
+from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit, session_factory
 from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, ConnectionLimits,
                      GuardedSocket, descriptor_budget)
 from .get import helper_env
-from .session import DEFAULT_SIZE, Session, SessionRegistry
+from .session import DEFAULT_SIZE, SessionRegistry
 from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR
 
 log = logging.getLogger(__name__)
@@ -160,18 +160,14 @@ class Server(object):
         self.auth = (Authenticator(token=generate_token()) if config.auth is True
                      else config.auth or None)
         self.ssl_context = config.tls.context if config.tls is not None else None
-        self.registry = SessionRegistry(factory=self._make_session)
+        self.registry = SessionRegistry(factory=session_factory(
+            config.command, helper_env(), size=config.initial_size))
         self.sessions = SharedSessions(self.registry, detach_timeout=config.detach_timeout)
         self.http = None
         self.ws = None
         self.ws_child = None
         self._stop_event = None
         self._force_event = None
-
-    def _make_session(self, session_id=None, size=None, command=None, env=None, cwd=None):
-        return Session(command=command or self.config.command,
-                       size=size or self.config.initial_size,
-                       session_id=session_id, env=env or helper_env(), cwd=cwd)
 
     @property
     def http_port(self):
