@@ -295,6 +295,9 @@ def _add_security_options(parser):
         help='no login at all: anyone who reaches the ports gets a shell')
     add('--readonly', action='store_true',
         help='every client may watch, none may type or resize')
+    add('--links-need-login', action='store_true',
+        help="a session's share and read-only links also need the login (by default a "
+             "link alone opens its session, and nothing else)")
     add('--certfile', metavar='FILE',
         help='TLS certificate chain (PEM): serve HTTPS and WSS on both listeners')
     add('--keyfile', metavar='FILE',
@@ -418,7 +421,8 @@ def main(argv=None):
         max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
-        auth=authenticator, tls=tls_material, readonly=options.readonly)
+        auth=authenticator, tls=tls_material, readonly=options.readonly,
+        links_need_login=options.links_need_login)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome

@@ -47,19 +47,21 @@ class HttpDoor(object):
     ``secure``: the listener speaks TLS, so the cookie gets ``Secure``.
     """
 
-    def __init__(self, authenticator, secure=False):
+    def __init__(self, authenticator, secure=False, links_open=True):
         self.auth = authenticator
         self.secure = secure
+        self.links_open = links_open
 
-    async def check(self, request, page_visit):
+    async def check(self, request, page_visit, query_login=False):
         """None when the request may pass; else the response that refuses it (or the
-        303 that trades a valid ``?token=`` for the cookie)."""
-        query = request.query if page_visit else None
+        303 that trades a valid ``?token=`` for the cookie).  ``query_login``: a
+        ``?token=`` logs this request in without a redirect (a WebSocket handshake)."""
+        query = request.query if page_visit or query_login else None
         credential = auth.extract(request.headers, request.cookies, query)
         verdict = await self.auth.authenticate(
             credential, request.remote, 'HTTP %s %s' % (request.method, request.path))
         if verdict == auth.ALLOWED:
-            if credential.kind == auth.FROM_QUERY:
+            if credential.kind == auth.FROM_QUERY and page_visit:
                 return self._logged_in(request, auth.without_token(request.raw_path))
             return None
         return self._refusal(request, verdict, page_visit and _wants_html(request))
@@ -109,11 +111,13 @@ class HttpDoor(object):
             problem = problem % self.auth.retry_after(request.remote)
         elif problem is not None:
             problem = problem % self.auth.mode
-        headers = dict(auth.security_headers(referrer_policy='same-origin'),
+        page = auth.login_page(self.auth.mode, target, problem, self.links_open)
+        headers = dict(auth.security_headers(auth.inline_script_hashes(page),
+                                             referrer_policy='same-origin'),
                        **{'Cache-Control': 'no-store'})
         if verdict == auth.LIMITED:
             headers['Retry-After'] = str(self.auth.retry_after(request.remote))
-        return web.Response(text=auth.login_page(self.auth.mode, target, problem),
+        return web.Response(text=page,
                             status=status, content_type='text/html', charset='utf-8',
                             headers=headers)
 

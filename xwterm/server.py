@@ -47,6 +47,7 @@ class ServerConfig(object):
     ``auth``: True (the default) generates a login token, an ``auth.Authenticator``
     checks the one it holds, None or False is ``--no-auth``.  ``tls``: a
     ``tls.TlsMaterial`` for HTTPS/WSS, or None.  ``readonly``: no client may type.
+    ``links_need_login``: a session link (its id and key) needs the login too.
     """
 
     def __init__(self, bind='127.0.0.1', http_port=8000, ws_port=8001, http=True,
@@ -58,8 +59,9 @@ class ServerConfig(object):
                  max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
                  upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
-                 http_websocket=True):
+                 http_websocket=True, links_need_login=False):
         self.bind = bind
+        self.links_need_login = links_need_login
         self.base_path = base_path
         self.trust_proxy = trust_proxy
         self.http_websocket = http_websocket
@@ -223,7 +225,8 @@ class Server(object):
                                          websocket=self.config.websocket and
                                          self.config.http_websocket,
                                          trust_proxy=self.config.trust_proxy,
-                                         compression=self.config.compression)
+                                         compression=self.config.compression,
+                                         links_need_login=self.config.links_need_login)
                 await self.http.start(self._guard('HTTP', await bind_socket(
                     self.config.bind, self.config.http_port, 'HTTP listener',
                     self._shared_port_hint())), self.ssl_context)
@@ -246,7 +249,8 @@ class Server(object):
             self.ws = WebSocketListener(self.sessions, bind=self.config.bind,
                                         compression=self.config.compression,
                                         authenticator=self.auth,
-                                        readonly=self.config.readonly)
+                                        readonly=self.config.readonly,
+                                        links_need_login=self.config.links_need_login)
             await self.ws.start(self._guard('WebSocket', sock), self.ssl_context)
 
     def child_secrets(self):
@@ -414,6 +418,8 @@ class ChildListener(object):
                 '--log-level', config.log_level, '--secrets-fd', '0']
         if config.readonly:
             argv.append('--readonly')
+        if config.links_need_login:
+            argv.append('--links-need-login')
         if config.command:
             argv.append('--')
             argv.extend(config.command)
