@@ -285,7 +285,8 @@ class HttpListener(object):
         no longer opens: told so (403), not sent to a login it never had."""
         return (self.links_open and 'session' in request.query
                 and protocol.session_key(request.query) is not None
-                and auth.extract(request.headers, request.cookies, request.query) is None)
+                and auth.extract(request.headers, request.cookies, request.query) is None
+                and not self.sessions.link_admits(request.query))
 
     def _link_may_pass(self, request, query):
         """Whether a session link's holder may make this request without the login: the
