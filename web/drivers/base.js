@@ -1,4 +1,4 @@
-import { describeEnd } from './common.js';
+import { describeEnd, sleep } from './common.js';
 
 /**
  * Base class of the communication drivers. On its own it is the "dummy" channel: what the
@@ -135,6 +135,24 @@ export class AnsiTermDriver {
     const text = `session ended: ${describeEnd(status, reason)}`;
     this._set_connection_state(false, 'ended', text);
     for (const callback of this._sessionEndCallbacks) callback(status, text);
+    if (reason === 'server stopped') this._watchLogin();
+  }
+
+  // The server stopped (a restart, perhaps with another token): ask loginCheckUrl until the
+  // server answers again; a 401 means it wants a login this page no longer has.
+  async _watchLogin() {
+    const url = this.params.loginCheckUrl;
+    while (url && !this._running && this.state === 'ended') {
+      await sleep(this.params.reconnectMaxDelay || 2000);
+      let response;
+      try {
+        response = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
+      } catch (error) {
+        continue;
+      }
+      if (!this._running && this.state === 'ended' && [401, 403].includes(response.status)) this._logged_out();
+      return;
+    }
   }
 
   _logged_out() {
