@@ -14,6 +14,8 @@ const STYLE_TEXT = `
 .xwterm-scrollbar { position: absolute; top: 0; right: 0; bottom: 0; width: 12px;
   overflow-x: hidden; overflow-y: scroll; scrollbar-width: thin; }
 .xwterm-scrollbar > div { width: 1px; }
+.xwterm-links { position: absolute; left: 0; top: 0; pointer-events: none; }
+.xwterm-link-underline { position: absolute; pointer-events: none; }
 .xwterm-bell { position: absolute; inset: 0; pointer-events: none; background: rgba(255,255,255,0.18);
   opacity: 0; transition: opacity 0.15s ease-out; }
 .xwterm-bell.xwterm-bell-on { opacity: 1; transition: none; }
