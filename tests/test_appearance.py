@@ -76,3 +76,30 @@ def test_appearance_values_are_normalised_and_checked():
                 {'font_family': 'a\nb'}):
         with pytest.raises(ValueError):
             appearance.Appearance(**bad)
+
+
+def test_asgi_app_serves_the_appearance_in_config():
+    """The ASGI application's ?config, called as an ASGI server calls it."""
+    from xwterm.asgi import XwtermApp
+    from serverutil import run
+
+    async def config_of(app):
+        sent = []
+
+        async def receive():
+            return {'type': 'http.request', 'body': b'', 'more_body': False}
+
+        async def send(message):
+            sent.append(message)
+        scope = {'type': 'http', 'method': 'GET', 'path': '/', 'query_string': b'config',
+                 'headers': [(b'host', b'127.0.0.1')], 'client': ('127.0.0.1', 5000)}
+        await app(scope, receive, send)
+        assert sent[0]['status'] == 200
+        return json.loads(b''.join(m.get('body', b'') for m in sent[1:]).decode('utf-8'))
+
+    plain = run(config_of(XwtermApp(command=['/bin/sh'])))
+    assert plain['appearance'] == {'theme': 'dark', 'font_size': None, 'font_family': None}
+    styled = run(config_of(XwtermApp(command=['/bin/sh'], appearance=appearance.Appearance(
+        'solarized-light', 14, 'monospace'))))
+    assert styled['appearance'] == {'theme': 'solarized-light', 'font_size': 14,
+                                    'font_family': 'monospace'}
