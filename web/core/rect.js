@@ -8,7 +8,7 @@ import {
   WIDTH_1, cellHasContent, cellWidth, deleteCells, insertCells, setCell,
 } from './lines.js';
 
-export const XTVERSION_NAME = 'AnsiTerm(xwterm)';
+const XTVERSION_NAME = 'AnsiTerm(xwterm)';
 
 // DECCARA/DECRARA attributes: SGR number -> [word (1 fg, 2 bg), bit].
 const RECT_ATTRS = new Map([
@@ -39,7 +39,7 @@ export class RectMethods {
     this._markRows(s.scrollTop, s.scrollBottom);
   }
 
-  // XTVERSION (CSI > 0 q): the terminal's name and version in a DCS string.
+  // XTVERSION (CSI > 0 q): the terminal's name in a DCS string.
   _reportVersion() {
     if (!this._params[0]) this._reply(`\x1bP>|${XTVERSION_NAME}\x1b\\`);
   }
