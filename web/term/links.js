@@ -7,6 +7,8 @@ const OPENABLE = new Set(['http:', 'https:', 'mailto:']);
 // A URL in text: scheme, then anything up to white space or a character that rarely ends one.
 const URL_IN_TEXT = /\b(?:https?:\/\/|mailto:)[^\s<>"'`{}|\\^]+/g;
 const TRAILING = /[.,;:!?)\]'"]+$/;
+// Rows searched around the pointer for a link's extent or a wrapped line's text.
+const MAX_LINK_ROWS = 64;
 
 // The URI if it may be opened (absolute http, https or mailto), else ''.
 export function openableUri(uri) {
@@ -59,18 +61,20 @@ export class LinkMethods {
     return this._urlAt(col, y);
   }
 
-  // Every cell with the same OSC 8 URI adjoining (col, y), across wrapped rows.
+  // Every cell with the same OSC 8 URI adjoining (col, y), across rows (up to MAX_LINK_ROWS).
   _oscLinkExtent(osc, col, y) {
     const href = openableUri(osc);
     if (!href) return null;
-    const emu = this.emulator, cols = emu.cols, top = -emu.scrollbackLength;
+    const emu = this.emulator, cols = emu.cols;
+    const top = Math.max(-emu.scrollbackLength, y - MAX_LINK_ROWS);
+    const bottom = Math.min(emu.rows, y + MAX_LINK_ROWS + 1);
     let start = y * cols + col, end = start;
     const uriAt = (position) => {
       const row = Math.floor(position / cols);
       return emu.linkAt(position - row * cols, row);
     };
     while (start - 1 >= top * cols && uriAt(start - 1) === osc) start--;
-    while (end + 1 < emu.rows * cols && uriAt(end + 1) === osc) end++;
+    while (end + 1 < bottom * cols && uriAt(end + 1) === osc) end++;
     return { uri: href, segments: segmentsOf(start, end + 1, cols) };
   }
 
@@ -80,7 +84,7 @@ export class LinkMethods {
     let first = y, last = y;
     while (first > top && emu.getRow(first).wrapped) first--;
     while (last + 1 < emu.rows && emu.getRow(last + 1).wrapped) last++;
-    if (last - first >= 64) return null;              // a flood, not a line: not searched
+    if (last - first >= MAX_LINK_ROWS) return null;   // a flood, not a line: not searched
     let text = '';
     const positions = [];
     for (let row = first; row <= last; row++) {
@@ -96,10 +100,10 @@ export class LinkMethods {
     const x = col > 0 && here.width(col) === 0 && !here.text(col) ? col - 1 : col;   // right half
     const target = y * cols + x;
     for (const found of findUrls(text)) {
-      const start = positions[found.start], last = positions[found.end - 1];
-      if (target < start || target > last) continue;
-      const lastRow = Math.floor(last / cols);
-      const end = last + (emu.getRow(lastRow).width(last - lastRow * cols) === 2 ? 2 : 1);
+      const start = positions[found.start], lastCell = positions[found.end - 1];
+      if (target < start || target > lastCell) continue;
+      const lastRow = Math.floor(lastCell / cols);
+      const end = lastCell + (emu.getRow(lastRow).width(lastCell - lastRow * cols) === 2 ? 2 : 1);
       return { uri: found.uri, segments: segmentsOf(start, end, cols) };
     }
     return null;
