@@ -1,5 +1,5 @@
 """Real reverse proxies (Debian's nginx and Caddy) started by the tests on free loopback
-ports, configured from the snippets README shows (example/proxy/)."""
+ports, configured from the snippets docs/deployment.md shows (example/proxy/)."""
 
 import os
 import shutil
@@ -36,7 +36,7 @@ def wait_listening(port, process, guard=30):
 
 
 def snippet(name, proxy_port, upstream_port):
-    """The README snippet with this test's ports (it says 8080 and 8000)."""
+    """The docs/deployment.md snippet with this test's ports (it says 8080 and 8000)."""
     with open(os.path.join(SNIPPETS, name)) as handle:
         text = handle.read()
     text = text.replace('127.0.0.1:8000', '127.0.0.1:%d' % upstream_port)
