@@ -118,6 +118,13 @@ class HttpListener(object):
         if self.websocket:
             router.add_get(self.base_path + 'ws', self._websocket)
         router.add_route('*', self.base_path + '{tail:.*}', self._dispatch)
+        if self.base_path != '/':
+            router.add_get(self.base_path.rstrip('/'), self._to_base_path)
+
+    async def _to_base_path(self, request):
+        """``/term`` is ``/term/``: the page's relative URLs need the trailing slash."""
+        query = request.query_string
+        raise web.HTTPMovedPermanently(self.base_path + ('?' + query if query else ''))
 
     @property
     def port(self):
