@@ -181,7 +181,7 @@ def test_websocket_handshake_needs_credentials():
 
 
 def test_session_attach_needs_the_login_too_with_links_need_login():
-    """(Without the option a session's key alone opens it: tests/test_links.py.)"""
+    """(Without the option a session key alone opens it: tests/hostile/test_capabilities.py.)"""
     async def scenario():
         async with serving(command=BASH, links_need_login=True) as server:
             owner = await websockets.connect(ws_base(server), subprotocols=[

@@ -59,8 +59,9 @@ class ServerConfig(object):
                  max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
                  upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
-                 http_websocket=True, links_need_login=False):
+                 http_websocket=True, appearance=None, links_need_login=False):
         self.bind = bind
+        self.appearance = appearance
         self.links_need_login = links_need_login
         self.base_path = base_path
         self.trust_proxy = trust_proxy
@@ -225,6 +226,7 @@ class Server(object):
                                          websocket=self.config.websocket and
                                          self.config.http_websocket,
                                          trust_proxy=self.config.trust_proxy,
+                                         appearance=self.config.appearance,
                                          compression=self.config.compression,
                                          links_need_login=self.config.links_need_login)
                 await self.http.start(self._guard('HTTP', await bind_socket(

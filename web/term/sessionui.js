@@ -4,9 +4,10 @@
 import { makeButton } from './decorations.js';
 import { randomSessionId } from '../drivers/common.js';
 
-const SESSION_KEY = 'xwterm.session';
+// Per page path: servers behind one host name, each under its own base path, are apart.
+const SESSION_KEY = `xwterm.session:${typeof location === 'undefined' ? '/' : location.pathname}`;
 // Set while this tab holds a session link (not a session it started after a login).
-const LINK_KEY = 'xwterm.link';
+const LINK_KEY = `xwterm.link:${typeof location === 'undefined' ? '/' : location.pathname}`;
 
 function storage() {
   try {
