@@ -373,8 +373,10 @@ def test_stop_sharing_ends_every_link(channel, open_terminal, browser, name):
         guest = type(owner)(page)
         wait_attached(guest)
         owner.page.get_by_role('button', name='Stop sharing').click()
-        page.wait_for_function('window.term.dumpScreen().text.some(row => '
-                               'row.includes("the owner stopped sharing this session"))')
+        # told by the server before the close, or, where the close came first, by the
+        # refused reconnection
+        page.wait_for_function('window.term.connectionState === "ended" && window.term.dumpScreen()'
+                               '.text.some(row => row.includes("stopped sharing"))')
         owner.page.wait_for_function('link => window.termSession.link(false) !== link', arg=old)
         owner.run('echo still-mine-$((6*7))')
         owner.wait_line('still-mine-42')

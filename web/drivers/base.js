@@ -139,7 +139,7 @@ export class AnsiTermDriver {
   }
 
   // The server stopped (a restart, perhaps with another token): ask loginCheckUrl until the
-  // server answers again; a 401 means it wants a login this page no longer has.
+  // server itself answers again; a 401 means it wants a login this page no longer has.
   async _watchLogin() {
     const url = this.params.loginCheckUrl;
     while (url && !this._running && this.state === 'ended') {
@@ -150,6 +150,8 @@ export class AnsiTermDriver {
       } catch (error) {
         continue;
       }
+      // A proxy answers for a server that is not back yet (502, 503, 504): ask again.
+      if (response.status >= 500) continue;
       if (!this._running && this.state === 'ended' && [401, 403].includes(response.status)) this._logged_out();
       return;
     }
