@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 
-from . import __version__, auth, banner, docroot, doctor, tls
+from . import __version__, auth, banner, docroot, doctor, record, tls, unixsocket
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
@@ -194,6 +194,7 @@ def build_parser(prog=None):
         metavar='N', dest='max_per_address',
         help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
+    _add_serving_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
     add('-d', '-debug', '--debug', action='store_const', const='DEBUG', dest='log_level',
@@ -305,6 +306,95 @@ def _add_security_options(parser):
         help='TLS with a certificate made at start (needs the cryptography package)')
 
 
+def _octal_mode(value):
+    try:
+        return unixsocket.parse_mode(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError('not an octal mode like 600 or 660: %r (%s)'
+                                         % (value, error))
+
+
+def _group(value):
+    try:
+        return unixsocket.group_id(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
+
+
+def _add_serving_options(parser):
+    group = parser.add_argument_group(
+        'serving', 'Where shells start, how long the server lives, where it listens, '
+        'what it records (see docs/options.md and docs/recordings.md).')
+    add = group.add_argument
+    add('--cwd', metavar='DIR',
+        help='directory the shells start in (default: the server\'s own)')
+    add('--once', action='store_true',
+        help='serve one session (reloads and share links attach to it); when it ends, '
+             'the server exits with status 0')
+    add('--unix-socket-mode', type=_octal_mode, default=unixsocket.DEFAULT_MODE,
+        metavar='MODE', help='with --bind unix:PATH: the socket file\'s mode, octal '
+                             '(default: 600, the owner only)')
+    add('--unix-socket-group', type=_group, metavar='GROUP',
+        help='with --bind unix:PATH: the socket file\'s group (e.g. the proxy\'s, with '
+             '--unix-socket-mode 660)')
+    add('--record', metavar='DIR',
+        help='write every session to DIR as an asciicast v2 file (asciinema play FILE); '
+             'the page lists them at recordings.html')
+    add('--record-input', action='store_true',
+        help='with --record: record what is typed too (passwords included)')
+    add('--record-max-file', type=_size_in_bytes, default=record.DEFAULT_MAX_FILE,
+        metavar='SIZE', help='with --record: bytes one recording may reach (default: %s)'
+        % format_size(record.DEFAULT_MAX_FILE))
+    add('--record-max-total', type=_size_in_bytes, default=record.DEFAULT_MAX_TOTAL,
+        metavar='SIZE', help='with --record: bytes all recordings may take; the oldest '
+        'are deleted first (default: %s)' % format_size(record.DEFAULT_MAX_TOTAL))
+
+
+def _check_serving_options(parser, options):
+    """Usage errors among the serving options (exit 2 through ``parser.error``)."""
+    unix = unixsocket.socket_path(options.bind) is not None
+    if unix and not options.bind[len(unixsocket.PREFIX):]:
+        parser.error('--bind unix:PATH needs a path')
+    if not unix and options.unix_socket_group is not None:
+        parser.error('--unix-socket-group needs --bind unix:PATH')
+    if options.once and options.aiohttp_workaround:
+        parser.error('--once cannot be combined with --aiohttp-workaround (the child '
+                     'process would serve sessions of its own)')
+    if not options.record and (options.record_input or
+                               options.record_max_file != record.DEFAULT_MAX_FILE or
+                               options.record_max_total != record.DEFAULT_MAX_TOTAL):
+        parser.error('--record-input, --record-max-file and --record-max-total need '
+                     '--record DIR')
+    if options.record and options.record_max_file > options.record_max_total:
+        parser.error('--record-max-file is larger than --record-max-total')
+
+
+def _start_directory(path):
+    """``--cwd`` as an absolute path; None (after one line on stderr) if unusable."""
+    if path is None:
+        return None
+    if not os.path.isdir(path):
+        print('xwterm: --cwd %s: not a directory' % path, file=sys.stderr)
+        return False
+    return os.path.abspath(path)
+
+
+def _recorder(options):
+    """The ``record.Recorder`` of ``--record`` (None without); False (after one line on
+    stderr) if its directory cannot be used."""
+    if not options.record:
+        return None
+    recorder = record.Recorder(options.record, options.record_input,
+                               options.record_max_file, options.record_max_total)
+    try:
+        recorder.check_directory()
+    except OSError as error:
+        print('xwterm: --record %s: %s' % (options.record, error.strerror or error),
+              file=sys.stderr)
+        return False
+    return recorder
+
+
 def _check_security_options(parser, options):
     """Usage errors among the security options (exit 2 through ``parser.error``)."""
     if options.no_auth and (options.token is not None or options.password_file):
@@ -335,7 +425,9 @@ def security_settings(options, environ):
             password = tls.read_secret_file(options.keyfile_password_file)
         material = tls.TlsMaterial.from_files(options.certfile, options.keyfile, password)
     elif options.self_signed:
-        hosts = ['localhost', '127.0.0.1', '::1', options.bind] + banner.interface_addresses()
+        hosts = ['localhost', '127.0.0.1', '::1'] + banner.interface_addresses()
+        if unixsocket.socket_path(options.bind) is None:
+            hosts.append(options.bind)
         material = tls.TlsMaterial.self_signed(hosts)
     return authenticator, material
 
@@ -383,6 +475,10 @@ def main(argv=None):
     if options.hash_password:
         return hash_password_interactively()
     _check_security_options(parser, options)
+    _check_serving_options(parser, options)
+    cwd = _start_directory(options.cwd)
+    if cwd is False:
+        return 2
     try:
         authenticator, tls_material = security_settings(options, os.environ)
     except (auth.AuthConfigError, tls.TlsConfigError) as error:
@@ -406,6 +502,9 @@ def main(argv=None):
     if not (have_aiohttp or have_websockets):
         print('xwterm: nothing to run: %s' % _why_nothing_runs(options), file=sys.stderr)
         return 2
+    recorder = _recorder(options)
+    if recorder is False:
+        return 2
     config = ServerConfig(
         bind=options.bind, http_port=options.http, ws_port=options.ws,
         http=not options.no_http, websocket=not options.no_websocket,
@@ -418,7 +517,9 @@ def main(argv=None):
         max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
-        auth=authenticator, tls=tls_material, readonly=options.readonly)
+        auth=authenticator, tls=tls_material, readonly=options.readonly,
+        cwd=cwd, once=options.once, unix_socket_mode=options.unix_socket_mode,
+        unix_socket_gid=options.unix_socket_group, recorder=recorder)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
@@ -450,7 +551,10 @@ def _announce(server):
     lines = banner.banner_lines(
         server.config.bind, server.http_port, server.ws_port,
         tls=server.ssl_context is not None, auth=server.auth,
-        readonly=server.config.readonly, base_path=server.config.base_path)
+        readonly=server.config.readonly, base_path=server.config.base_path,
+        unix_path=server.unix_path if server.http is not None else None,
+        certificate=server.config.tls)
+    lines.extend(banner.serving_lines(server.config))
     text = ['xwterm %s: %s' % (__version__, doctor.banner_line())]
     text.extend(banner.format_lines(lines))
     sys.stdout.write('\n'.join(text) + '\n')

@@ -121,7 +121,9 @@ class HttpListener(object):
 
     @property
     def port(self):
-        return self._socket.getsockname()[1] if self._socket is not None else None
+        """The TCP port; None before start and on a UNIX socket."""
+        address = self._socket.getsockname() if self._socket is not None else None
+        return address[1] if isinstance(address, tuple) else None
 
     async def start(self, sock, ssl_context=None):
         """Serve on the bound socket ``sock``."""
