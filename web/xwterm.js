@@ -18,5 +18,7 @@ export { encodeKeyEvent } from './term/keys.js';
 // The page's session controls (share links, reattach on reload) and file transfer.
 export { SessionUi, takeAttachment, pageClientId, shareLink } from './term/sessionui.js';
 export { FileTransfer } from './term/transfer.js';
+// Playback of asciicast v2 recordings (xwterm --record; web/recordings.html).
+export { parseCast, parseResize, CastPlayer } from './term/castplayer.js';
 
 Object.assign(globalThis, { AnsiTerm, AnsiTermDecoration, AnsiTermDriver, AnsiTermHttpDriver, AnsiTermWebSocketDriver });

@@ -266,7 +266,8 @@ class Server(object):
                                          websocket=self.config.websocket and
                                          self.config.http_websocket,
                                          trust_proxy=self.config.trust_proxy,
-                                         compression=self.config.compression)
+                                         compression=self.config.compression,
+                                         recorder=self.config.recorder)
                 await self.http.start(self._guard('HTTP', await self._http_socket()),
                                       self.ssl_context)
         except BaseException:
