@@ -367,6 +367,8 @@ def _check_serving_options(parser, options):
                      '--record DIR')
     if options.record and options.record_max_file > options.record_max_total:
         parser.error('--record-max-file is larger than --record-max-total')
+    if options.record and options.record_max_file < record.MIN_MAX_FILE:
+        parser.error('--record-max-file must be at least %d bytes' % record.MIN_MAX_FILE)
 
 
 def _start_directory(path):

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_FILE = 64 * 1024 * 1024
 #: Bytes all recordings in the directory may take together (``--record-max-total``).
 DEFAULT_MAX_TOTAL = 1024 * 1024 * 1024
+#: Smallest per-file bound accepted.
+MIN_MAX_FILE = 4096
+#: Bytes kept free at the end of a file for the note that says why it stops.
+NOTE_ROOM = 256
 #: Bytes of encoded events a recording holds while the disk catches up.
 MAX_PENDING = 1024 * 1024
 #: Recordings listed at most (the newest).
@@ -63,6 +67,9 @@ class Recorder(object):
 
     def __init__(self, directory, record_input=False, max_file=DEFAULT_MAX_FILE,
                  max_total=DEFAULT_MAX_TOTAL):
+        if max_file < MIN_MAX_FILE:
+            raise ValueError('a recording may not be limited to less than %d bytes'
+                             % MIN_MAX_FILE)
         if max_file > max_total:
             raise ValueError('the per-file bound (%d bytes) is above the total one (%d)'
                              % (max_file, max_total))
@@ -222,7 +229,7 @@ class SessionRecording(object):
                         'env': {'TERM': 'xterm-256color'}}
         self._batch = []
         self._batch_bytes = 0
-        self._accepted = 0
+        self._accepted = len(_line(self._header))
         self._dropped = 0
         self._stopped = False
         self._closing = False
@@ -266,8 +273,16 @@ class SessionRecording(object):
     def _event(self, kind, text):
         if self._stopped or self._closing:
             return
-        line = _line([self._elapsed(), kind, text])
-        if self._accepted + len(line) > self.recorder.max_file:
+        elapsed = self._elapsed()
+        line = _line([elapsed, kind, text])
+        room = self.recorder.max_file - NOTE_ROOM - self._accepted
+        if len(line) > room:
+            # the part that fits, then a note and nothing more
+            while text and len(line) > room:
+                text = text[:max(0, len(text) * room // len(line) - 1)]
+                line = _line([elapsed, kind, text])
+            if text and kind != 'r':
+                self._append(line)
             self._stop('recording stopped: %d bytes per file (--record-max-file)'
                        % self.recorder.max_file)
             return
@@ -288,7 +303,7 @@ class SessionRecording(object):
         self._accepted += len(line)
 
     def _stop(self, why):
-        """No more events: a last note in the file (it may pass the bound by that much)."""
+        """No more events: a last note in the file (in the room kept for it)."""
         self._stopped = True
         log.warning('session %s: %s', self.session_id, why)
         self._append(_line([self._elapsed(), 'o', '\r\n[xwterm: %s]\r\n' % why]))
