@@ -101,11 +101,15 @@ def test_once_serves_one_reattachable_session_then_exits_0(ending):
             async with websockets.connect(server.urls['WebSocket'] + '?' + attach) as ws:
                 await ws.send(json.dumps({'text': 'echo WS$((4*4))\n'}))
                 await ws_read_until(ws, 'WS16')
-            # a second session is refused
+            # a second session is refused, on every channel
             async with aiohttp.ClientSession() as stranger:
                 async with stranger.get(base + '?console&client=c&size=24x80') as response:
                     assert response.status == 503
                     assert '--once' in (await response.json())['error']
+            async with websockets.connect(server.urls['WebSocket']) as ws:
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await ws.recv()
+            assert '--once' in closed.value.rcvd.reason
             async with aiohttp.ClientSession() as tab:
                 if ending == 'killed':
                     async with tab.get(base + '?kill=%s' % session) as response:

@@ -12,6 +12,7 @@ import time
 
 import aiohttp
 import pytest
+import websockets
 
 from serverutil import (AUTH_HEADERS, ServerProcess, cli, http_base, run, serving, ws_connect,
                         ws_url)
@@ -255,3 +256,86 @@ def test_unusable_directory_exits_2_with_one_line(tmp_path):
     result = cli(['--record', str(blocker / 'sub'), '--command', '/bin/sh'])
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and '--record' in result.stderr
+
+
+def test_a_stalled_disk_never_blocks_the_loop_and_output_beyond_the_buffer_is_noted(tmp_path):
+    """The writer threads are all busy (a stand-in for a disk that does not answer):
+    output() still returns at once, the buffer stops at MAX_PENDING, and once the disk
+    answers the file says how much was left out."""
+    import concurrent.futures
+    import threading
+    from xwterm.session import TerminalSize
+
+    class StandIn(object):
+        id = 'stalled'
+        size = TerminalSize(80, 24)
+        command = ['/bin/sh']
+
+    class Hub(object):
+        session = StandIn()
+
+    recorder = Recorder(str(tmp_path))
+    chunk = b'y' * 65536
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        loop.set_default_executor(executor)
+        disk = threading.Event()
+        stalled = loop.run_in_executor(None, disk.wait, 60)
+        recording = recorder.open(Hub())
+        for _ in range(40):             # 2.5 MiB of output while nothing can be written
+            recording.output(chunk)
+        assert recording._batch_bytes <= record.MAX_PENDING
+        disk.set()
+        await stalled
+        recording.output(b'AFTER\r\n')
+        recording.close()
+        await recorder.drain()
+    run(scenario())
+    _, events = read_cast(only_cast(tmp_path))
+    text = output_of(events)
+    assert 'characters of output not recorded: the disk was too slow' in text
+    assert text.endswith('AFTER\r\n') and len(text) < 40 * 65536
+
+
+def test_a_running_session_is_listed_as_recording(tmp_path):
+    recorder = Recorder(str(tmp_path))
+
+    async def scenario():
+        async with serving(recorder=recorder) as server:
+            async with ws_connect(ws_url(server) + '?size=24x80') as ws:
+                await ws.send(json.dumps({'text': 'echo LIVE$((2*21))\n'}))
+                text = ''
+                while 'LIVE42' not in text:
+                    text += json.loads(await ws.recv()).get('text', '')
+                async with aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
+                    listing = []
+                    while not listing:
+                        async with http.get(http_base(server) + '?recordings') as response:
+                            listing = await response.json()
+                    assert listing[0]['recording'] is True
+    run(scenario())
+
+
+def test_the_workaround_child_records_its_sessions(tmp_path):
+    directory = tmp_path / 'child'
+    args = ['--http', '0', '--ws', '0', '--aiohttp-workaround', '--record', str(directory),
+            '--record-input', '--command', '/bin/sh']
+    with ServerProcess(args) as server:
+        async def scenario():
+            async with websockets.connect(server.urls['WebSocket']) as ws:
+                await ws.send(json.dumps({'text': 'echo CHILD$((3*11)); exit\n'}))
+                try:
+                    while True:
+                        await ws.recv()
+                except websockets.ConnectionClosed:
+                    pass
+        run(scenario())
+        deadline = time.monotonic() + 30
+        while not [path for path in directory.iterdir() if 'exit' in path.read_text()]:
+            assert time.monotonic() < deadline, 'the child recorded nothing'
+            time.sleep(0.1)
+    _, events = read_cast(only_cast(directory))
+    assert 'CHILD33' in output_of(events)
+    assert 'echo CHILD$((3*11)); exit\n' in ''.join(e[2] for e in events if e[1] == 'i')

@@ -13,6 +13,7 @@ bytes for the directory (the oldest finished recordings are deleted first; when 
 recordings in progress are left, the one that needs room stops).
 """
 
+import asyncio
 import codecs
 import errno
 import json
@@ -109,11 +110,9 @@ class Recorder(object):
     async def drain(self):
         """Wait until every recording's last batch is on disk."""
         while self._pending:
-            for future in list(self._pending):
-                try:
-                    await future
-                except Exception as error:
-                    log.error('recording: a write failed: %r', error)
+            await asyncio.wait(list(self._pending))
+            # the futures' callbacks (which may start the next batch) run before the check
+            await asyncio.sleep(0)
 
     def _track(self, future):
         self._pending.add(future)
@@ -290,7 +289,7 @@ class SessionRecording(object):
             self._dropped += len(text)
             return
         if self._dropped:
-            note = _line([self._elapsed(), 'o', '\r\n[xwterm: %d characters of output not '
+            note = _line([elapsed, 'o', '\r\n[xwterm: %d characters of output not '
                           'recorded: the disk was too slow]\r\n' % self._dropped])
             self._dropped = 0
             self._append(note)
