@@ -234,7 +234,8 @@ def test_cli_records_and_says_so(tmp_path):
     directory = tmp_path / 'rec'
     args = ['--http', '0', '--ws', '0', '--record', str(directory), '--command', '/bin/sh']
     with ServerProcess(args) as server:
-        assert 'Recording: every session to %s (asciicast v2)' % directory in server.output
+        assert ('Recording: every session to %s (asciicast v2); played at /recordings.html'
+                % directory) in server.output
         assert stat.S_IMODE(os.stat(str(directory)).st_mode) == 0o700
 
 

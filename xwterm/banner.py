@@ -161,9 +161,11 @@ def serving_lines(config):
     if config.once:
         lines.append(('Once', 'one session: the server exits when it ends'))
     if config.recorder is not None:
-        lines.append(('Recording', 'every session to %s (asciicast v2%s)'
+        lines.append(('Recording', 'every session to %s (asciicast v2%s); played at '
+                      '%srecordings.html'
                       % (config.recorder.directory,
-                         ', typed input too' if config.recorder.record_input else '')))
+                         ', typed input too' if config.recorder.record_input else '',
+                         config.base_path)))
     return lines
 
 
