@@ -2,12 +2,13 @@
 the server exits 0 when it ends), on every channel."""
 
 import json
+import os
 
 import aiohttp
 import pytest
 import websockets
 
-from serverutil import (AUTH_HEADERS, ServerProcess, cli, http_base, run, serving, ws_connect,
+from serverutil import (AUTH_HEADERS, ROOT, ServerProcess, cli, http_base, run, serving, ws_connect,
                         ws_read_until, ws_url)
 
 SH = ['--command', '/bin/sh']
@@ -127,3 +128,16 @@ def test_once_with_the_workaround_child_is_a_usage_error():
     result = cli(['--once', '--aiohttp-workaround'] + SH)
     assert result.returncode == 2 and '--once cannot be combined' in result.stderr
 
+
+
+FEATURE_OPTIONS = ['--cwd', '--once', '--unix-socket-mode', '--unix-socket-group', '--record',
+                   '--record-input', '--record-max-file', '--record-max-total']
+
+
+def test_help_and_docs_list_the_serving_options():
+    shown = cli(['--help']).stdout
+    with open(os.path.join(ROOT, 'docs', 'options.md')) as handle:
+        documented = handle.read()
+    for option in FEATURE_OPTIONS + ['--bind unix:PATH']:
+        assert option.split()[0] in shown, option
+        assert '`%s' % option in documented, option
