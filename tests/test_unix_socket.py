@@ -16,12 +16,21 @@ import aiohttp
 import pytest
 import websockets
 
-from proxyutil import SNIPPETS, start_caddy, start_nginx
+from proxyutil import SNIPPETS, snippet, start_caddy, start_nginx
 from serverutil import (AUTH_HEADERS, ROOT, TEST_TOKEN, ServerProcess, cli, run, serving,
                         ws_auth, ws_read_until)
 
-PROXIES = {'nginx': (start_nginx, 'nginx-xwterm-unix.conf'),
-           'caddy': (start_caddy, 'Caddyfile-unix')}
+
+def start_nginx_on_socket(tmp_path, path):
+    return start_nginx(tmp_path, None, lambda port: snippet('nginx-xwterm-unix.conf', port,
+                                                            path))
+
+
+def start_caddy_on_socket(tmp_path, path):
+    return start_caddy(tmp_path, path, 'Caddyfile-unix')
+
+
+PROXIES = {'nginx': start_nginx_on_socket, 'caddy': start_caddy_on_socket}
 CURL = shutil.which('curl')
 
 
@@ -166,13 +175,13 @@ def test_usage_errors(args, message):
 @pytest.mark.parametrize('name', sorted(PROXIES))
 def test_behind_a_real_proxy_on_the_socket(name, tmp_path, socket_dir):
     path = os.path.join(socket_dir, 'p.sock')
-    start, snippet_name = PROXIES[name]
+    start = PROXIES[name]
 
     async def scenario():
         async with serving(bind='unix:' + path, base_path='/term/', trust_proxy=True,
                            docroot=os.path.join(ROOT, 'web')) as server:
             assert server.http_port is None
-            proxy = start(tmp_path, path, snippet_name)
+            proxy = start(tmp_path, path)
             try:
                 base = 'http://127.0.0.1:%d/term/' % proxy.port
                 async with aiohttp.ClientSession() as anonymous:

@@ -18,6 +18,8 @@ export { encodeKeyEvent } from './term/keys.js';
 // The page's session controls (share links, reattach on reload) and file transfer.
 export { SessionUi, takeAttachment, pageClientId, shareLink } from './term/sessionui.js';
 export { FileTransfer } from './term/transfer.js';
+// Named themes and the font, from ?config and the page's query.
+export { THEMES, appearanceParams } from './term/themes.js';
 // Playback of asciicast v2 recordings (xwterm --record; web/recordings.html).
 export { parseCast, parseResize, CastPlayer } from './term/castplayer.js';
 

@@ -12,7 +12,8 @@ import os
 import shlex
 import sys
 
-from . import __version__, auth, banner, docroot, doctor, record, tls, unixsocket
+from . import (__version__, appearance, auth, banner, docroot, doctor, preflight, servingopts,
+               tls, unixsocket)
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
@@ -125,14 +126,22 @@ def _add(container, names, **kwargs):
         container.add_argument(*aliases, **hidden)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line and a pointer to --help, not the whole usage."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s\nTry '%s --help' for the options.\n"
+                  % (self.prog, message, self.prog))
+
+
 def build_parser(prog=None):
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog or program_name(), add_help=False,
         description='Serve shells to browsers over HTTP long-poll and WebSocket. '
                     'Every endpoint needs the login token printed at start (see security).',
         epilog='Trailing arguments are the command to run, e.g. '
                '"xwterm --http 0 -- htop -d 5". The original sample server\'s '
-               'single-dash spellings are accepted too (see README).')
+               'single-dash spellings are accepted too (see docs/options.md).')
 
     def add(*names, **kwargs):
         _add(parser, names, **kwargs)
@@ -194,7 +203,8 @@ def build_parser(prog=None):
         metavar='N', dest='max_per_address',
         help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
-    _add_serving_options(parser)
+    servingopts.add_options(parser)
+    _add_appearance_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
     add('-d', '-debug', '--debug', action='store_const', const='DEBUG', dest='log_level',
@@ -306,95 +316,34 @@ def _add_security_options(parser):
         help='TLS with a certificate made at start (needs the cryptography package)')
 
 
-def _octal_mode(value):
-    try:
-        return unixsocket.parse_mode(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError('not an octal mode like 600 or 660: %r (%s)'
-                                         % (value, error))
-
-
-def _group(value):
-    try:
-        return unixsocket.group_id(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error))
-
-
-def _add_serving_options(parser):
+def _add_appearance_options(parser):
     group = parser.add_argument_group(
-        'serving', 'Where shells start, how long the server lives, where it listens, '
-        'what it records (see docs/options.md and docs/recordings.md).')
+        'appearance', 'The page\'s look, sent to it in ?config; a page may override each by '
+        'its query: ?theme=light&font-size=16&font-family=monospace.')
     add = group.add_argument
-    add('--cwd', metavar='DIR',
-        help='directory the shells start in (default: the server\'s own)')
-    add('--once', action='store_true',
-        help='serve one session (reloads and share links attach to it); when it ends, '
-             'the server exits with status 0')
-    add('--unix-socket-mode', type=_octal_mode, default=unixsocket.DEFAULT_MODE,
-        metavar='MODE', help='with --bind unix:PATH: the socket file\'s mode, octal '
-                             '(default: 600, the owner only)')
-    add('--unix-socket-group', type=_group, metavar='GROUP',
-        help='with --bind unix:PATH: the socket file\'s group (e.g. the proxy\'s, with '
-             '--unix-socket-mode 660)')
-    add('--record', metavar='DIR',
-        help='write every session to DIR as an asciicast v2 file (asciinema play FILE); '
-             'the page lists them at recordings.html')
-    add('--record-input', action='store_true',
-        help='with --record: record what is typed too (passwords included)')
-    add('--record-max-file', type=_size_in_bytes, default=record.DEFAULT_MAX_FILE,
-        metavar='SIZE', help='with --record: bytes one recording may reach (default: %s)'
-        % format_size(record.DEFAULT_MAX_FILE))
-    add('--record-max-total', type=_size_in_bytes, default=record.DEFAULT_MAX_TOTAL,
-        metavar='SIZE', help='with --record: bytes all recordings may take; the oldest '
-        'are deleted first (default: %s)' % format_size(record.DEFAULT_MAX_TOTAL))
+    add('--theme', default=appearance.DEFAULT_THEME,
+        metavar='NAME', help='colour theme: %s (default: %%(default)s)'
+        % ', '.join(appearance.THEMES))
+    add('--font-size', default=None,
+        metavar='PIXELS', help='font size in CSS pixels, %d-%d (default: the page\'s, 15)'
+        % (appearance.MIN_FONT_SIZE, appearance.MAX_FONT_SIZE))
+    add('--font-family', default=None,
+        metavar='FAMILIES', help='CSS font-family list, e.g. "\'Fira Code\', monospace" '
+        '(default: the page\'s, DejaVu Sans Mono and other monospace fonts)')
 
 
-def _check_serving_options(parser, options):
-    """Usage errors among the serving options (exit 2 through ``parser.error``)."""
-    unix = unixsocket.socket_path(options.bind) is not None
-    if unix and not options.bind[len(unixsocket.PREFIX):]:
-        parser.error('--bind unix:PATH needs a path')
-    if not unix and options.unix_socket_group is not None:
-        parser.error('--unix-socket-group needs --bind unix:PATH')
-    if options.once and options.aiohttp_workaround:
-        parser.error('--once cannot be combined with --aiohttp-workaround (the child '
-                     'process would serve sessions of its own)')
-    if not options.record and (options.record_input or
-                               options.record_max_file != record.DEFAULT_MAX_FILE or
-                               options.record_max_total != record.DEFAULT_MAX_TOTAL):
-        parser.error('--record-input, --record-max-file and --record-max-total need '
-                     '--record DIR')
-    if options.record and options.record_max_file > options.record_max_total:
-        parser.error('--record-max-file is larger than --record-max-total')
-    if options.record and options.record_max_file < record.MIN_MAX_FILE:
-        parser.error('--record-max-file must be at least %d bytes' % record.MIN_MAX_FILE)
-
-
-def _start_directory(path):
-    """``--cwd`` as an absolute path; None (after one line on stderr) if unusable."""
-    if path is None:
-        return None
-    if not os.path.isdir(path):
-        print('xwterm: --cwd %s: not a directory' % path, file=sys.stderr)
-        return False
-    return os.path.abspath(path)
-
-
-def _recorder(options):
-    """The ``record.Recorder`` of ``--record`` (None without); False (after one line on
-    stderr) if its directory cannot be used."""
-    if not options.record:
-        return None
-    recorder = record.Recorder(options.record, options.record_input,
-                               options.record_max_file, options.record_max_total)
-    try:
-        recorder.check_directory()
-    except OSError as error:
-        print('xwterm: --record %s: %s' % (options.record, error.strerror or error),
-              file=sys.stderr)
-        return False
-    return recorder
+def _appearance(options):
+    """The page's look from the options; ValueError naming the option if one is bad."""
+    for option, check, value in (('--theme', appearance.check_theme, options.theme),
+                                 ('--font-size', appearance.check_font_size, options.font_size),
+                                 ('--font-family', appearance.check_font_family,
+                                  options.font_family)):
+        if value is not None:
+            try:
+                check(value)
+            except ValueError as error:
+                raise ValueError('%s: %s' % (option, error))
+    return appearance.Appearance(options.theme, options.font_size, options.font_family)
 
 
 def _check_security_options(parser, options):
@@ -450,12 +399,35 @@ def _settings_from_parent(fd):
     return authenticator, material
 
 
-def hash_password_interactively(ask=getpass.getpass):
-    """``--hash-password``: the password twice, then its hash on stdout (exit status)."""
+#: The most ``--hash-password`` reads from a pipe: a password, perhaps twice.
+PASSWORD_PIPE_LIMIT = 64 * 1024
+
+
+def _passwords_from_pipe(stream):
+    """``(first, second)`` from piped input (``echo PW | xwterm --hash-password``): the
+    first line, and the second if there is one (a confirmation), else the first again."""
+    lines = stream.read(PASSWORD_PIPE_LIMIT).splitlines()
+    if not lines:
+        raise EOFError
+    return lines[0], lines[1] if len(lines) > 1 else lines[0]
+
+
+def hash_password_interactively(ask=None, stdin=None):
+    """``--hash-password``: the password twice on the terminal (``ask``), or from a pipe
+    on stdin; then its hash on stdout (exit status)."""
+    if ask is None:
+        ask = getpass.getpass
+        stdin = sys.stdin if stdin is None else stdin
     try:
-        first = ask('Password: ')
-        second = ask('Again: ')
+        if stdin is not None and not stdin.isatty():
+            first, second = _passwords_from_pipe(stdin)
+        else:
+            first = ask('Password: ')
+            second = ask('Again: ')
     except (EOFError, KeyboardInterrupt):
+        print('xwterm: no password given', file=sys.stderr)
+        return 1
+    if not first:
         print('xwterm: no password given', file=sys.stderr)
         return 1
     if first != second:
@@ -477,9 +449,14 @@ def main(argv=None):
     if options.hash_password:
         return hash_password_interactively()
     _check_security_options(parser, options)
-    _check_serving_options(parser, options)
-    cwd = _start_directory(options.cwd)
+    servingopts.check_options(parser, options)
+    cwd = servingopts.start_directory(options.cwd)
     if cwd is False:
+        return 2
+    try:
+        look = _appearance(options)
+    except ValueError as error:
+        print('xwterm: %s' % error, file=sys.stderr)
         return 2
     try:
         authenticator, tls_material = security_settings(options, os.environ)
@@ -497,6 +474,10 @@ def main(argv=None):
     if windows:
         _select_windows_backend(options)
     command = _command(parser, options)
+    problem = _startup_problem(options, command)
+    if problem:
+        print('xwterm: %s' % problem, file=sys.stderr)
+        return 2
     level = logging.ERROR if options.quiet else getattr(logging, options.log_level)
     _configure_logging(level)
 
@@ -504,7 +485,7 @@ def main(argv=None):
     if not (have_aiohttp or have_websockets):
         print('xwterm: nothing to run: %s' % _why_nothing_runs(options), file=sys.stderr)
         return 2
-    recorder = _recorder(options)
+    recorder = servingopts.recorder(options)
     if recorder is False:
         return 2
     config = ServerConfig(
@@ -520,6 +501,7 @@ def main(argv=None):
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
         auth=authenticator, tls=tls_material, readonly=options.readonly,
+        appearance=look,
         cwd=cwd, once=options.once, unix_socket_mode=options.unix_socket_mode,
         unix_socket_gid=options.unix_socket_group, recorder=recorder)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
@@ -533,6 +515,22 @@ def main(argv=None):
         print('xwterm: cannot listen: %s' % error, file=sys.stderr)
         return 1
     return 0
+
+
+def _startup_problem(options, command):
+    """The first thing that would make the server fail later, as one line (or None).
+    The default upload folder is not probed: a board with a read-only home still starts."""
+    checks = [lambda: preflight.command_problem(command)]
+    if options.docroot and not options.no_http:
+        checks.append(lambda: preflight.docroot_problem(options.docroot))
+    explicit_upload_dir = options.upload_dir != DEFAULT_UPLOAD_DIR
+    if explicit_upload_dir and not options.no_upload and not options.no_http:
+        checks.append(lambda: preflight.upload_dir_problem(options.upload_dir))
+    for check in checks:
+        problem = check()
+        if problem:
+            return problem
+    return None
 
 
 def _why_nothing_runs(options):

@@ -64,9 +64,10 @@ class ServerConfig(object):
                  max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
                  upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
-                 http_websocket=True, cwd=None, once=False, unix_socket_mode=DEFAULT_MODE,
-                 unix_socket_gid=None, recorder=None):
+                 http_websocket=True, appearance=None, cwd=None, once=False,
+                 unix_socket_mode=DEFAULT_MODE, unix_socket_gid=None, recorder=None):
         self.bind = bind
+        self.appearance = appearance
         self.cwd = cwd
         self.once = once
         self.unix_socket_mode = unix_socket_mode
@@ -266,6 +267,7 @@ class Server(object):
                                          websocket=self.config.websocket and
                                          self.config.http_websocket,
                                          trust_proxy=self.config.trust_proxy,
+                                         appearance=self.config.appearance,
                                          compression=self.config.compression,
                                          recorder=self.config.recorder)
                 await self.http.start(self._guard('HTTP', await self._http_socket()),
