@@ -166,10 +166,19 @@ def test_a_stale_socket_is_replaced(socket_dir):
     (['--unix-socket-mode', '999'], 'octal mode'),
     (['--unix-socket-group', 'no-such-group-xw'], 'no such group'),
     (['--unix-socket-group', '0'], 'needs --bind unix:PATH'),
+    (['--bind', 'unix:/tmp/x.sock', '--no-http'], 'cannot be combined with --no-http'),
 ])
 def test_usage_errors(args, message):
     result = cli(args)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_without_aiohttp_nothing_runs(socket_dir):
+    path = os.path.join(socket_dir, 'x.sock')
+    result = cli(['--bind', 'unix:' + path, '--command', '/bin/sh'],
+                 prelude="import sys\nsys.modules['aiohttp'] = None\n")
+    assert result.returncode == 2 and 'needs aiohttp' in result.stderr
+    assert not os.path.exists(path)
 
 
 @pytest.mark.parametrize('name', sorted(PROXIES))

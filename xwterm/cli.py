@@ -482,6 +482,10 @@ def main(argv=None):
     _configure_logging(level)
 
     have_aiohttp, have_websockets = _available(options)
+    if unixsocket.socket_path(options.bind) is not None and not have_aiohttp:
+        print('xwterm: nothing to run: --bind unix:PATH serves the HTTP listener, which '
+              'needs aiohttp (pip install aiohttp)', file=sys.stderr)
+        return 2
     if not (have_aiohttp or have_websockets):
         print('xwterm: nothing to run: %s' % _why_nothing_runs(options), file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 
 import argparse
 import os
+import socket
 import sys
 
 from . import record, unixsocket
@@ -65,6 +66,11 @@ def check_options(parser, options):
     unix = unixsocket.socket_path(options.bind) is not None
     if unix and not options.bind[len(unixsocket.PREFIX):]:
         parser.error('--bind unix:PATH needs a path')
+    if unix and not hasattr(socket, 'AF_UNIX'):
+        parser.error('--bind unix:PATH: this system has no UNIX sockets')
+    if unix and options.no_http:
+        parser.error('--bind unix:PATH serves the HTTP listener: it cannot be combined '
+                     'with --no-http')
     if not unix and options.unix_socket_group is not None:
         parser.error('--unix-socket-group needs --bind unix:PATH')
     if options.once and options.aiohttp_workaround:
