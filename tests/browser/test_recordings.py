@@ -45,5 +45,9 @@ def test_recordings_are_listed_and_played_back(start_page_server, open_terminal,
     wait_until(page, PLAYBACK_ROW % 'played-42')
     wait_until(page, PLAYBACK_ROW % 'after-49')
     assert page.evaluate('window.xwtermPlayback.term.readonly')
+    # Play after the end plays it again, from the start
+    page.click('#pause')
+    page.wait_for_selector('body[data-player=ended]')
+    wait_until(page, PLAYBACK_ROW % 'after-49')
     download = page.locator('tr[data-name] a').get_attribute('href')
     assert download.startswith('?recording=') and download.endswith('.cast')
