@@ -81,7 +81,7 @@ def backend_report(api=None, platform=None, import_pywinpty=None):
                        "comes back (pywinpty would fall back to WinPTY)" % wine))
     else:
         report.append((CONPTY, True, "pywinpty %s" % version))
-    report.append((WINPTY, True, "pywinpty %s (winpty-agent, for Windows before 10 1809)"
+    report.append((WINPTY, True, "pywinpty %s, its winpty-agent (for Windows before 10 1809)"
                    % version))
     return report
 
