@@ -85,7 +85,9 @@ class HttpListener(object):
                  authenticator=None, secure=False, readonly=False, base_path='/',
                  websocket=True, trust_proxy=False, authorize=None, compression=False):
         self.sessions = sessions
-        self.door = HttpDoor(authenticator, secure) if authenticator is not None else None
+        cookie_path = protocol.check_base_path(base_path)
+        self.door = (HttpDoor(authenticator, secure, cookie_path=cookie_path)
+                     if authenticator is not None else None)
         self.readonly = readonly
         self.page_headers = PageHeaders()
         self.transfers = transfers if transfers is not None else Transfers()
@@ -118,6 +120,13 @@ class HttpListener(object):
         if self.websocket:
             router.add_get(self.base_path + 'ws', self._websocket)
         router.add_route('*', self.base_path + '{tail:.*}', self._dispatch)
+        if self.base_path != '/':
+            router.add_get(self.base_path.rstrip('/'), self._to_base_path)
+
+    async def _to_base_path(self, request):
+        """``/term`` is ``/term/``: the page's relative URLs need the trailing slash."""
+        query = request.query_string
+        raise web.HTTPMovedPermanently(self.base_path + ('?' + query if query else ''))
 
     @property
     def port(self):
@@ -336,14 +345,14 @@ class HttpListener(object):
     async def _poll(self, request, query):
         poll_request = self._poll_request(request)
         poll_request.permit = await self._permit(request)
-        return _answer(await self.polling.poll(poll_request, query))
+        return _answer(await self.polling.poll(poll_request, query), self.base_path)
 
     async def _post(self, request, query):
         if not self._allowed(request):
             return _error(403, 'origin or host not allowed')
         poll_request = self._poll_request(request)
         poll_request.permit = await self._permit(request)
-        return _answer(await self.polling.post(poll_request, query))
+        return _answer(await self.polling.post(poll_request, query), self.base_path)
 
     async def _permit(self, request):
         """The embedding host's decision for this request (full access without a hook)."""
@@ -401,11 +410,11 @@ def mount(app, prefix='/term/', sessions=None, page=True, docroot_dir=None, auth
     return listener
 
 
-def _answer(answer):
+def _answer(answer, cookie_path='/'):
     response = _json_response(answer.body, status=answer.status)
     if answer.cookie is not None:
-        response.headers.add('Set-Cookie', '%s=%s; Path=/; HttpOnly; SameSite=Strict'
-                             % (COOKIE, answer.cookie))
+        response.headers.add('Set-Cookie', '%s=%s; Path=%s; HttpOnly; SameSite=Strict'
+                             % (COOKIE, answer.cookie, cookie_path))
     return response
 
 
