@@ -228,6 +228,10 @@ def test_quick_start_venv_command_runs_as_written(tmp_path):
     fresh virtual environment, aiohttp and websockets from PyPI, the server listening."""
     if not _reachable('pypi.org'):
         pytest.skip('PyPI is not reachable from here')
+    if subprocess.run(['python3', '-c', 'import venv, ensurepip'],
+                      stderr=subprocess.DEVNULL, timeout=GUARD).returncode != 0:
+        pytest.skip("this python3 has no venv module (README's hint: apt-get install "
+                    "python3-venv)")
     for name in ('example', 'xwterm', 'web'):
         os.symlink(os.path.join(ROOT, name), str(tmp_path / name))
     section = _read(README).split('## Two commands', 1)[1].split('\n## ', 1)[0]
