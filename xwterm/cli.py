@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 
-from . import __version__, auth, banner, docroot, doctor, preflight, tls
+from . import __version__, appearance, auth, banner, docroot, doctor, preflight, tls
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
@@ -202,6 +202,7 @@ def build_parser(prog=None):
         metavar='N', dest='max_per_address',
         help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
+    _add_appearance_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
     add('-d', '-debug', '--debug', action='store_const', const='DEBUG', dest='log_level',
@@ -313,6 +314,36 @@ def _add_security_options(parser):
         help='TLS with a certificate made at start (needs the cryptography package)')
 
 
+def _add_appearance_options(parser):
+    group = parser.add_argument_group(
+        'appearance', 'The page\'s look, sent to it in ?config; a page may override each by '
+        'its query: ?theme=light&font-size=16&font-family=monospace.')
+    add = group.add_argument
+    add('--theme', default=appearance.DEFAULT_THEME,
+        metavar='NAME', help='colour theme: %s (default: %%(default)s)'
+        % ', '.join(appearance.THEMES))
+    add('--font-size', default=None,
+        metavar='PIXELS', help='font size in CSS pixels, %d-%d (default: the page\'s, 15)'
+        % (appearance.MIN_FONT_SIZE, appearance.MAX_FONT_SIZE))
+    add('--font-family', default=None,
+        metavar='FAMILIES', help='CSS font-family list, e.g. "\'Fira Code\', monospace" '
+        '(default: the page\'s, DejaVu Sans Mono and other monospace fonts)')
+
+
+def _appearance(options):
+    """The page's look from the options; ValueError naming the option if one is bad."""
+    for option, check, value in (('--theme', appearance.check_theme, options.theme),
+                                 ('--font-size', appearance.check_font_size, options.font_size),
+                                 ('--font-family', appearance.check_font_family,
+                                  options.font_family)):
+        if value is not None:
+            try:
+                check(value)
+            except ValueError as error:
+                raise ValueError('%s: %s' % (option, error))
+    return appearance.Appearance(options.theme, options.font_size, options.font_family)
+
+
 def _check_security_options(parser, options):
     """Usage errors among the security options (exit 2 through ``parser.error``)."""
     if options.no_auth and (options.token is not None or options.password_file):
@@ -415,6 +446,11 @@ def main(argv=None):
         return hash_password_interactively()
     _check_security_options(parser, options)
     try:
+        look = _appearance(options)
+    except ValueError as error:
+        print('xwterm: %s' % error, file=sys.stderr)
+        return 2
+    try:
         authenticator, tls_material = security_settings(options, os.environ)
     except (auth.AuthConfigError, tls.TlsConfigError) as error:
         parser.error(str(error))
@@ -453,7 +489,8 @@ def main(argv=None):
         max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
-        auth=authenticator, tls=tls_material, readonly=options.readonly)
+        auth=authenticator, tls=tls_material, readonly=options.readonly,
+        appearance=look)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome

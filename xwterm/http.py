@@ -25,6 +25,7 @@ import time
 from aiohttp import web
 
 from . import __version__, aiohttp6978, aiohttp_ws, auth, docroot, protocol, pump
+from .appearance import Appearance
 from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
                          PeerTimeoutError, ProtocolError, ReadOnlyError, SessionClosedError,
@@ -77,14 +78,17 @@ class HttpListener(object):
     or ``None`` for ``/?config``.  A polled client without a request for
     ``idle_timeout`` seconds (0: never) is detached; one timer, set for the earliest
     expiry, does that (no periodic tick).  With an ``authenticator`` (``auth``) every
-    request needs the login; ``secure``: served over TLS; ``readonly``: nobody types.
+    request needs the login; ``secure``: served over TLS; ``readonly``: nobody types;
+    ``appearance``: the page's theme and font in ``?config`` (``appearance.Appearance``).
     """
 
     def __init__(self, sessions, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
                  websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None, transfers=None,
                  authenticator=None, secure=False, readonly=False, base_path='/',
-                 websocket=True, trust_proxy=False, authorize=None, compression=False):
+                 websocket=True, trust_proxy=False, authorize=None, compression=False,
+                 appearance=None):
         self.sessions = sessions
+        self.appearance = appearance or Appearance()
         cookie_path = protocol.check_base_path(base_path)
         self.door = (HttpDoor(authenticator, secure, cookie_path=cookie_path)
                      if authenticator is not None else None)
@@ -231,7 +235,8 @@ class HttpListener(object):
             if query.action == 'config':
                 return _json_response(protocol.json_dumps({
                     'version': __version__, 'websocket': self.websocket_info(),
-                    'same_origin_websocket': 'ws' if self.websocket else None}))
+                    'same_origin_websocket': 'ws' if self.websocket else None,
+                    'appearance': self.appearance.as_config()}))
             if query.action in ('sessions', 'kill') and self.readonly:
                 return _error(403, 'read-only server: ?%s needs full access' % query.action)
             if query.action == 'sessions':

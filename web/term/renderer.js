@@ -40,6 +40,7 @@ export class RendererMethods {
     this._syncScrollbar();
     this._placeInput();
     this._updateStatusSize();
+    this._refreshLinkHover();
   }
 
   // Scrolling output moves the pixels already drawn instead of drawing every row again; the

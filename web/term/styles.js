@@ -15,6 +15,8 @@ const STYLE_TEXT = `
   overflow-x: hidden; overflow-y: auto; scrollbar-width: thin;
   scrollbar-color: rgba(160,160,160,0.6) transparent; }
 .xwterm-scrollbar > div { width: 1px; }
+.xwterm-links { position: absolute; left: 0; top: 0; pointer-events: none; }
+.xwterm-link-underline { position: absolute; pointer-events: none; }
 .xwterm-bell { position: absolute; inset: 0; pointer-events: none; background: rgba(255,255,255,0.18);
   opacity: 0; transition: opacity 0.15s ease-out; }
 .xwterm-bell.xwterm-bell-on { opacity: 1; transition: none; }
