@@ -100,6 +100,7 @@ ORIGINAL_SPELLINGS = {
     '--no-welcome': ('-no-welcome',),
     '--use-conhost': ('-use-conhost',),
     '--use-conpty': ('-use-conpty',),
+    '--use-winpty': ('-use-winpty',),
     '--quiet': ('-q', '-quiet'),
     '--help': ('-help',),
 }
@@ -163,6 +164,9 @@ def build_parser(prog=None):
          help='(Windows only) use the ConPTY API for terminals')
     _add(backend, ('--use-conhost',), action='store_true',
          help='(Windows only) use conhost.exe for terminals')
+    _add(backend, ('--use-winpty',), action='store_true',
+         help='(Windows only) use WinPTY (pywinpty) for terminals, for Windows before '
+              '10 1809 (default: the first of conhost, ConPTY, WinPTY that can run here)')
     add('--initial-size', type=_size, default='120x40', metavar='COLUMNSxLINES',
         help='terminal size until the client sends its own (default: %(default)s)')
     add('--conhost-helper', nargs='*', default=None, help=argparse.SUPPRESS)
@@ -250,16 +254,22 @@ def _command(parser, options):
 def _split_command(text):
     """``--command`` as arguments; Windows paths keep their backslashes."""
     if sys.platform == 'win32':
-        from .terminal.windows import split_command_line
+        from .terminal.winshared import split_command_line
         return split_command_line(text)
     return shlex.split(text)
 
 
 def _select_windows_backend(options):
-    """--use-conpty, else conhost (the default); and a loop that runs subprocesses."""
-    from .terminal import CONHOST, CONPTY, select_backend
-    from .terminal.windows import use_proactor_loop
-    select_backend(CONPTY if options.use_conpty else CONHOST)
+    """--use-conhost, --use-conpty or --use-winpty, else the best one that can run here;
+    and a loop that runs subprocesses."""
+    from .terminal import CONHOST, CONPTY, WINPTY, select_backend
+    from .terminal.windows import best_backend, use_proactor_loop
+    chosen = [name for name, given in ((CONHOST, options.use_conhost),
+                                       (CONPTY, options.use_conpty),
+                                       (WINPTY, options.use_winpty)) if given]
+    name = chosen[0] if chosen else best_backend()
+    logging.getLogger(__name__).info('terminal backend: %s', name)
+    select_backend(name)
     use_proactor_loop()
 
 
@@ -465,6 +475,7 @@ def main(argv=None):
     windows = sys.platform == 'win32'
     for flag, given in (('--use-conpty', options.use_conpty),
                         ('--use-conhost', options.use_conhost),
+                        ('--use-winpty', options.use_winpty),
                         ('--conhost-helper', options.conhost_helper is not None)):
         if given and not windows:
             parser.error('%s is only available on Windows' % flag)
