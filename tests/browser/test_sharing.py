@@ -423,3 +423,18 @@ def test_a_restart_with_the_same_token_keeps_the_login(channel, open_terminal, n
     owner.run('echo still-logged-in-$((6*7))')
     owner.wait_line('still-logged-in-42')
     assert owner.page.locator('input[name=secret]').count() == 0
+
+
+@pytest.mark.parametrize('name', ['oneport', 'http'])
+def test_upload_is_disabled_when_the_shell_cannot_start(start_server, open_terminal, tmp_path,
+                                                        name):
+    program = tmp_path / 'not-a-program'
+    program.write_bytes(b'\x00\x01 not a program')
+    program.chmod(0o755)
+    server = start_server(*CHANNELS[name])
+    server.stop()
+    server.command = [str(program)]
+    server.start()
+    term = open_terminal(server.url)
+    term.page.wait_for_function('window.term.connectionState === "failed"')
+    assert term.page.get_by_role('button', name='Upload').is_disabled()
