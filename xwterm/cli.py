@@ -13,7 +13,7 @@ import shlex
 import sys
 
 from . import __version__, auth, banner, docroot, doctor, tls
-from .compat import run
+from .compat import EVENT_LOOPS, run, uvloop_module
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
 from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS
@@ -194,6 +194,9 @@ def build_parser(prog=None):
         metavar='N', dest='max_per_address',
         help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
+    add('--event-loop', choices=EVENT_LOOPS, default='auto',
+        help='asyncio event loop: uvloop where it is installed (pip install xwterm[fast]; '
+             'faster keystroke echo and output), else the standard one (default: %(default)s)')
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
     add('-d', '-debug', '--debug', action='store_const', const='DEBUG', dest='log_level',
@@ -419,10 +422,15 @@ def main(argv=None):
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
         auth=authenticator, tls=tls_material, readonly=options.readonly)
+    try:
+        loop_module = uvloop_module(options.event_loop)
+    except ImportError as error:
+        parser.error('--event-loop uvloop: cannot import uvloop (%s); pip install uvloop'
+                     % error)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
-        run(server.run(ready=None if quiet_start else _announce))
+        run(server.run(ready=None if quiet_start else _announce), loop_module)
     except ListenError as error:
         print('xwterm: %s' % error, file=sys.stderr)
         return 1

@@ -10,6 +10,10 @@ import sys
 PY37 = sys.version_info >= (3, 7)
 PY38 = sys.version_info >= (3, 8)
 
+#: ``--event-loop`` choices: uvloop where it can be imported (``xwterm[fast]``), else the
+#: standard library's loop; or either one by name.
+EVENT_LOOPS = ('auto', 'asyncio', 'uvloop')
+
 
 def get_running_loop():
     """Return the running loop; RuntimeError when called outside a coroutine or callback."""
@@ -30,8 +34,29 @@ def create_task(coro, name=None):
     return task
 
 
-def run(main):
-    """Run coroutine ``main`` in a new event loop and close it, like ``asyncio.run``."""
+def uvloop_module(choice='auto'):
+    """The ``uvloop`` module to run on for ``choice`` (one of ``EVENT_LOOPS``), or None for
+    the standard loop.  ``auto`` takes it only where it is importable and on Python 3.8+
+    (uvloop's own floor); ``uvloop`` raises ImportError where it cannot be had."""
+    if choice == 'asyncio' or (choice == 'auto' and not PY38):
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == 'uvloop':
+            raise
+        return None
+    return uvloop
+
+
+def run(main, loop_module=None):
+    """Run coroutine ``main`` in a new event loop and close it, like ``asyncio.run``;
+    on ``loop_module``'s loop (``uvloop``) when one is given."""
+    if loop_module is not None:
+        if hasattr(loop_module, 'run'):
+            return loop_module.run(main)
+        asyncio.set_event_loop_policy(loop_module.EventLoopPolicy())
+        return asyncio.run(main)
     if PY37:
         return asyncio.run(main)
     loop = asyncio.new_event_loop()

@@ -35,6 +35,8 @@ CLOSE_GRACE = 2.0
 #: Seconds between exit checks when no pidfd is available (slower while output flows).
 EXIT_POLL_IDLE = 1.0
 EXIT_POLL_AFTER_EOF = 0.01
+#: A read this short emptied the pty (a flood reads ~4 KiB at a time): read no more now.
+_FLOOD_READ = 1024
 
 _FALLBACK_SHELLS = ("/bin/bash", "/bin/sh")
 
@@ -229,6 +231,8 @@ class PtyTerminal(Terminal):
         self._read_waiter = None
         self._reader_registered = False
         self._pending = b""
+        #: Whether the last read emptied the pty (the next read waits for it at once).
+        self._drained = False
         self._write_queue = collections.deque()
         self._write_pending = 0
         self._writer_registered = False
@@ -340,11 +344,15 @@ class PtyTerminal(Terminal):
             data, self._pending = self._pending, b""
             return data
         while self._master is not None:
-            data = self._try_read()
-            if data is not None:
-                return data
-            if self._exited.done():
-                return b""
+            if self._drained and not self._exited.done():
+                # The last read emptied the pty: wait for it (the reader callback reads).
+                self._drained = False
+            else:
+                data = self._try_read()
+                if data is not None:
+                    return data
+                if self._exited.done():
+                    return b""
             data = await self._readable()
             if data is not None:
                 return data
@@ -367,22 +375,28 @@ class PtyTerminal(Terminal):
 
         A Linux pty hands out at most ~4 KiB per read (its line discipline buffer), so
         without this a flood becomes one small chunk -- and one frame, one JSON encoding,
-        one send -- per 4 KiB.  Stops at the first EAGAIN: nothing waits for more output.
-        An error after some data is left for the next ``read`` to see.
+        one send -- per 4 KiB.  Stops at the first EAGAIN: nothing waits for more output;
+        and after a read of less than ``_FLOOD_READ`` bytes (an echo, a prompt), which
+        drained the pty: another read would only fail with EAGAIN, an exception per
+        keystroke.  An error after some data is left for the next ``read`` to see.
         """
         if not data or len(data) >= self.READ_SIZE:
             return data
         chunks = [data]
         size = len(data)
-        while size < self.READ_SIZE:
+        more = data
+        while size < self.READ_SIZE and len(more) >= _FLOOD_READ:
             try:
                 more = os.read(self._master, self.READ_SIZE - size)
             except OSError:
-                break
+                more = b""
             if not more:
+                self._drained = True
                 break
             chunks.append(more)
             size += len(more)
+        else:
+            self._drained = len(more) < _FLOOD_READ
         return b"".join(chunks) if len(chunks) > 1 else data
 
     def _output_ended(self):
@@ -433,7 +447,15 @@ class PtyTerminal(Terminal):
 
     async def write(self, data):
         """Queue ``data`` a slice at a time, each only once the queue is below its bound:
-        however many writers wait, the queue never holds more than the bound plus one slice."""
+        however many writers wait, the queue never holds more than the bound plus one slice.
+
+        A keystroke with nothing queued before it goes to the pty at once, without
+        queueing, slicing or a check for room: the common case costs one ``os.write``."""
+        if not self._write_queue and self._master is not None and len(data) <= WRITE_SLICE:
+            written = self._write_now(data)
+            if written == len(data):
+                return
+            data = data[written:]
         view = memoryview(bytes(data))
         for start in range(0, len(view), WRITE_SLICE):
             await self._room_for_input()
@@ -452,6 +474,16 @@ class PtyTerminal(Terminal):
             if self._drain_waiter is None or self._drain_waiter.done():
                 self._drain_waiter = get_running_loop().create_future()
             await asyncio.shield(self._drain_waiter)
+
+    def _write_now(self, data):
+        """Write what the pty takes of ``data`` now (nothing queued before it); bytes written."""
+        try:
+            return os.write(self._master, data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            log.debug("dropping %d bytes of input: %s", len(data), exc)
+            return len(data)
 
     def _flush(self):
         queue = self._write_queue
