@@ -427,6 +427,8 @@ def main(argv=None):
     except ImportError as error:
         parser.error('--event-loop uvloop: cannot import uvloop (%s); pip install uvloop'
                      % error)
+    log.info('event loop: %s', 'uvloop %s' % loop_module.__version__ if loop_module
+             else 'asyncio (standard library)')
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
