@@ -10,6 +10,8 @@ import websockets
 from serverutil import GUARD, ServerProcess
 
 PORTS = ['--http', '0', '--ws', '0', '--command', '/bin/sh', '--detach-timeout', '0']
+
+
 def loop_available(name):
     if name == 'asyncio':
         return True
