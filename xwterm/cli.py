@@ -16,7 +16,7 @@ from . import __version__, auth, banner, docroot, doctor, tls
 from .compat import EVENT_LOOPS, run, uvloop_module
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
-from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS
+from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, guarded_loop_factory
 from .protocol import check_base_path, parse_initial_size
 from .server import ListenError, Server, ServerConfig
 from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR, format_size, parse_size
@@ -421,18 +421,23 @@ def main(argv=None):
         max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
-        auth=authenticator, tls=tls_material, readonly=options.readonly)
+        auth=authenticator, tls=tls_material, readonly=options.readonly,
+        event_loop=options.event_loop)
     try:
-        loop_module = uvloop_module(options.event_loop)
+        loop_module = uvloop_module(options.event_loop, tls=tls_material is not None)
     except ImportError as error:
         parser.error('--event-loop uvloop: cannot import uvloop (%s); pip install uvloop'
                      % error)
+    if loop_module is not None and tls_material is not None:
+        log.warning('uvloop with TLS: connections are counted against the connection '
+                    'limits only after their TLS handshake')
     log.info('event loop: %s', 'uvloop %s' % loop_module.__version__ if loop_module
              else 'asyncio (standard library)')
+    loop_factory = guarded_loop_factory(loop_module.Loop) if loop_module else None
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
-        run(server.run(ready=None if quiet_start else _announce), loop_module)
+        run(server.run(ready=None if quiet_start else _announce), loop_factory)
     except ListenError as error:
         print('xwterm: %s' % error, file=sys.stderr)
         return 1

@@ -34,11 +34,13 @@ def create_task(coro, name=None):
     return task
 
 
-def uvloop_module(choice='auto'):
+def uvloop_module(choice='auto', tls=False):
     """The ``uvloop`` module to run on for ``choice`` (one of ``EVENT_LOOPS``), or None for
-    the standard loop.  ``auto`` takes it only where it is importable and on Python 3.8+
-    (uvloop's own floor); ``uvloop`` raises ImportError where it cannot be had."""
-    if choice == 'asyncio' or (choice == 'auto' and not PY38):
+    the standard loop.  ``auto`` takes it only where it is importable, on Python 3.8+
+    (uvloop's own floor), and without ``tls``: uvloop runs the TLS handshake before a
+    connection can be counted against the connection limits, so idle TLS connections
+    could hold descriptors there.  ``uvloop`` raises ImportError where it cannot be had."""
+    if choice == 'asyncio' or (choice == 'auto' and (not PY38 or tls)):
         return None
     try:
         import uvloop
@@ -46,17 +48,20 @@ def uvloop_module(choice='auto'):
         if choice == 'uvloop':
             raise
         return None
+    if not hasattr(uvloop, 'run'):      # before 0.18: no loop factory to keep the limits
+        if choice == 'uvloop':
+            raise ImportError('uvloop %s is too old (0.18 or later needed)'
+                              % getattr(uvloop, '__version__', '?'))
+        return None
     return uvloop
 
 
-def run(main, loop_module=None):
+def run(main, loop_factory=None):
     """Run coroutine ``main`` in a new event loop and close it, like ``asyncio.run``;
-    on ``loop_module``'s loop (``uvloop``) when one is given."""
-    if loop_module is not None:
-        if hasattr(loop_module, 'run'):
-            return loop_module.run(main)
-        asyncio.set_event_loop_policy(loop_module.EventLoopPolicy())
-        return asyncio.run(main)
+    on a loop of ``loop_factory`` (uvloop's) when one is given."""
+    if loop_factory is not None:
+        import uvloop
+        return uvloop.run(main, loop_factory=loop_factory)
     if PY37:
         return asyncio.run(main)
     loop = asyncio.new_event_loop()

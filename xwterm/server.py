@@ -58,8 +58,9 @@ class ServerConfig(object):
                  max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
                  upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
-                 http_websocket=True):
+                 http_websocket=True, event_loop='auto'):
         self.bind = bind
+        self.event_loop = event_loop
         self.base_path = base_path
         self.trust_proxy = trust_proxy
         self.http_websocket = http_websocket
@@ -411,7 +412,8 @@ class ChildListener(object):
                 '--detach-timeout', repr(config.detach_timeout),
                 '--max-connections', str(config.max_connections),
                 '--max-connections-per-address', str(config.max_per_address),
-                '--log-level', config.log_level, '--secrets-fd', '0']
+                '--log-level', config.log_level, '--secrets-fd', '0',
+                '--event-loop', config.event_loop]
         if config.readonly:
             argv.append('--readonly')
         if config.command:

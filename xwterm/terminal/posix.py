@@ -38,6 +38,9 @@ EXIT_POLL_AFTER_EOF = 0.01
 #: A read this short emptied the pty (a flood reads ~4 KiB at a time): read no more now.
 _FLOOD_READ = 1024
 
+#: Seconds a /proc scan for leftovers of closed sessions waits for more sessions to close.
+SCAN_GATHER = 0.25
+
 _FALLBACK_SHELLS = ("/bin/bash", "/bin/sh")
 
 
@@ -202,6 +205,10 @@ class _SessionScans(object):
     async def _scan(self):
         loop = get_running_loop()
         try:
+            # Sessions closing together (a server stopping, many tabs closed) are
+            # answered by one scan, which then does not compete with the sessions
+            # being opened at that moment (it runs in a thread, but needs the GIL).
+            await asyncio.sleep(SCAN_GATHER)
             while self._waiting:
                 batch, self._waiting = self._waiting, {}
                 try:
