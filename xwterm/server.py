@@ -58,8 +58,9 @@ class ServerConfig(object):
                  max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
                  upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
-                 http_websocket=True, event_loop='auto'):
+                 http_websocket=True, appearance=None, event_loop='auto'):
         self.bind = bind
+        self.appearance = appearance
         self.event_loop = event_loop
         self.base_path = base_path
         self.trust_proxy = trust_proxy
@@ -224,6 +225,7 @@ class Server(object):
                                          websocket=self.config.websocket and
                                          self.config.http_websocket,
                                          trust_proxy=self.config.trust_proxy,
+                                         appearance=self.config.appearance,
                                          compression=self.config.compression)
                 await self.http.start(self._guard('HTTP', await bind_socket(
                     self.config.bind, self.config.http_port, 'HTTP listener',
