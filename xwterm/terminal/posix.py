@@ -35,7 +35,7 @@ CLOSE_GRACE = 2.0
 #: Seconds between exit checks when no pidfd is available (slower while output flows).
 EXIT_POLL_IDLE = 1.0
 EXIT_POLL_AFTER_EOF = 0.01
-#: A read this short emptied the pty (a flood reads ~4 KiB at a time): read no more now.
+#: A first read this short emptied the pty (a flood reads ~4 KiB at a time): an echo.
 _FLOOD_READ = 1024
 
 #: Seconds a /proc scan for leftovers of closed sessions waits for more sessions to close.
@@ -382,28 +382,26 @@ class PtyTerminal(Terminal):
 
         A Linux pty hands out at most ~4 KiB per read (its line discipline buffer), so
         without this a flood becomes one small chunk -- and one frame, one JSON encoding,
-        one send -- per 4 KiB.  Stops at the first EAGAIN: nothing waits for more output;
-        and after a read of less than ``_FLOOD_READ`` bytes (an echo, a prompt), which
-        drained the pty: another read would only fail with EAGAIN, an exception per
+        one send -- per 4 KiB.  Stops at the first EAGAIN: nothing waits for more output.
+        A first read of less than ``_FLOOD_READ`` bytes (an echo, a prompt) drained the
+        pty: it is returned at once, and the next ``read`` waits for output instead of
+        trying first -- either read would only fail with EAGAIN, an exception each, per
         keystroke.  An error after some data is left for the next ``read`` to see.
         """
-        if not data or len(data) >= self.READ_SIZE:
+        self._drained = len(data) < _FLOOD_READ
+        if self._drained or len(data) >= self.READ_SIZE:
             return data
         chunks = [data]
         size = len(data)
-        more = data
-        while size < self.READ_SIZE and len(more) >= _FLOOD_READ:
+        while size < self.READ_SIZE:
             try:
                 more = os.read(self._master, self.READ_SIZE - size)
             except OSError:
-                more = b""
+                break
             if not more:
-                self._drained = True
                 break
             chunks.append(more)
             size += len(more)
-        else:
-            self._drained = len(more) < _FLOOD_READ
         return b"".join(chunks) if len(chunks) > 1 else data
 
     def _output_ended(self):
