@@ -1,13 +1,14 @@
 """The server on each event loop it can run on (--event-loop): the standard one and
-uvloop (xwterm[fast]), over both WebSocket channels, with a keystroke echo and a flood
-whose every line must arrive."""
+uvloop (xwterm[fast]), over both WebSocket channels and HTTP long-polling, with a
+keystroke echo and a flood whose every line must arrive."""
 
 import asyncio
 
+import aiohttp
 import pytest
 import websockets
 
-from serverutil import GUARD, ServerProcess
+from serverutil import GUARD, ServerProcess, poll_until
 
 PORTS = ['--http', '0', '--ws', '0', '--command', '/bin/sh', '--detach-timeout', '0']
 
@@ -44,16 +45,37 @@ async def echo_and_flood(url):
     return output
 
 
-@pytest.mark.parametrize('channel', ['websockets port', 'one-port /ws'])
+async def echo_and_flood_polling(base):
+    """The same over HTTP: POST the keys, long-poll the output."""
+    async with aiohttp.ClientSession() as http:
+        async def post(data):
+            async with http.post(base + '?session=EL1', data=data) as response:
+                assert response.status == 200, await response.text()
+        async with http.get(base + '?size=40x120&session=EL1') as response:
+            assert response.status == 200
+        await post(b'echo READY-$((1+1))\n')
+        seen, _ = await poll_until(http, base, 'READY-2', session='EL1')
+        for key in 'abcdef':
+            await post(key.encode())
+            seen, _ = await poll_until(http, base, key, session='EL1', collected=seen)
+        await post(b'\x15seq 1 30000; echo END-$((6*7))\n')
+        seen, _ = await poll_until(http, base, 'END-42', session='EL1', collected=seen)
+    return seen.encode()
+
+
+@pytest.mark.parametrize('channel', ['websockets port', 'one-port /ws', 'long-polling'])
 @pytest.mark.parametrize('loop', ['asyncio', 'uvloop'])
 def test_echo_and_flood_on_each_event_loop(loop, channel):
     if not loop_available(loop):
         pytest.skip('uvloop is not installed (pip install xwterm[fast])')
     with ServerProcess(['--event-loop', loop] + PORTS) as server:
-        base = server.urls['WebSocket'] if channel == 'websockets port' \
-            else server.urls['HTTP'].rstrip('/') + '/ws'
-        base = base.replace('http://', 'ws://')
-        output = asyncio.run(asyncio.wait_for(echo_and_flood(base), GUARD))
+        if channel == 'long-polling':
+            work = echo_and_flood_polling(server.urls['HTTP'])
+        else:
+            base = server.urls['WebSocket'] if channel == 'websockets port' \
+                else server.urls['HTTP'].rstrip('/') + '/ws'
+            work = echo_and_flood(base.replace('http://', 'ws://'))
+        output = asyncio.run(asyncio.wait_for(work, GUARD))
         server.signal()
         assert server.wait() == 0
     flood = b'\r\n'.join(str(n).encode() for n in range(1, 30001)) + b'\r\nEND-42'

@@ -15,14 +15,16 @@ PY38 = sys.version_info >= (3, 8)
 EVENT_LOOPS = ('auto', 'asyncio', 'uvloop')
 
 
-def get_running_loop():
-    """Return the running loop; RuntimeError when called outside a coroutine or callback."""
-    if PY37:
-        return asyncio.get_running_loop()
+def _get_running_loop_36():
     loop = asyncio._get_running_loop()
     if loop is None:
         raise RuntimeError("no running event loop")
     return loop
+
+
+#: Return the running loop; RuntimeError when called outside a coroutine or callback.
+#: asyncio's own function where it exists (it is on the path of every keystroke).
+get_running_loop = asyncio.get_running_loop if PY37 else _get_running_loop_36
 
 
 def create_task(coro, name=None):
