@@ -301,16 +301,27 @@ class ServerProcess(object):
         self.launched = time.perf_counter()
         self.proc = await asyncio.create_subprocess_exec(
             *argv, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=subprocess.DEVNULL)
+            stdout=asyncio.subprocess.PIPE, stderr=self._stderr())
         while not ("HTTP" in self.urls and "WebSocket" in self.urls):
             line = await asyncio.wait_for(self.proc.stdout.readline(), GUARD)
             if not line:
-                raise RuntimeError("server exited before printing its URLs")
+                raise RuntimeError("server exited before printing its URLs: %s"
+                                   % self.stderr_tail())
             label, _, url = line.decode().partition(":")
             if label in ("HTTP", "WebSocket") and url.strip():
                 self.urls[label] = url.strip()
         self.listening = time.perf_counter()
         return self
+
+    def _stderr(self):
+        """The server's log (WARNING and up) goes to a temporary file, for the error."""
+        import tempfile
+        self.log_file = tempfile.TemporaryFile()
+        return self.log_file
+
+    def stderr_tail(self, size=500):
+        self.log_file.seek(0)
+        return self.log_file.read().decode("utf-8", "replace")[-size:].strip() or "(no log)"
 
     @property
     def pid(self):

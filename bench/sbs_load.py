@@ -13,7 +13,10 @@ benchmark's event loop), reads /proc every ``INTERVAL`` seconds, and sorts the C
 * others: everything else, i.e. load the benchmark did not cause.
 
 A process that ends between two samples is still counted: its parent's cutime + cstime
-grows by its whole CPU time, less what was already counted while it was seen alive.
+grows by its whole CPU time, less what was already counted while it was seen alive.  The
+others' total (and its peak per interval) is the machine-wide busy time of /proc/stat
+less ours and the kernel threads', so every process counts once; the per-command list
+of the busiest others is from the samples (orphans reaped by init are not in it).
 On end of stdin it prints one JSON object (see ``Watcher.report``).
 """
 
@@ -71,6 +74,8 @@ class Watcher(object):
         self.by_command = {}
         self.peak_others = 0.0
         self.samples = 0
+        self.last_busy = self.busy_start
+        self.last_time = self.started
         self.sample(first=True)
 
     def classify(self, pid, table):
@@ -95,6 +100,9 @@ class Watcher(object):
             parent = self.seen.get((entry[3], table.get(entry[3], (0, None))[1]))
             if parent is not None:
                 parent[1] += entry[0] + entry[1]
+        # An orphan is reaped by init (or a subreaper) with its whole life's CPU, from
+        # before the run too: the reapers' children times are left to the machine-wide
+        # figure (report), which counts every process once.
         for pid, (ppid, start, own, children, comm) in table.items():
             entry = self.seen.get((pid, start))
             if entry is None:
@@ -102,13 +110,17 @@ class Watcher(object):
                 entry = self.seen[(pid, start)] = [own if first else 0,
                                                    children if first else 0,
                                                    self.classify(pid, table), ppid, comm]
-            delta = (own - entry[0]) + (children - entry[1])
-            entry[0], entry[1] = own, children
+            reaped = children - entry[1] if pid != 1 else 0
+            delta = (own - entry[0]) + max(0, reaped)
+            entry[0], entry[1], entry[3] = own, children, ppid
             self.account(entry[2], entry[4], delta)
-        if not first:
+        busy, now = busy_ticks(), time.monotonic()
+        if not first and now > self.last_time:
             self.samples += 1
-            others = (self.counted["others"] - before["others"]) / clock_ticks() / INTERVAL
-            self.peak_others = max(self.peak_others, others)
+            ours_and_kernel = sum(self.counted[kind] - before[kind] for kind in ("ours", "kernel"))
+            others = (busy - self.last_busy - ours_and_kernel) / clock_ticks()
+            self.peak_others = max(self.peak_others, others / (now - self.last_time))
+        self.last_busy, self.last_time = busy, now
 
     def account(self, kind, comm, delta):
         if delta <= 0:
