@@ -16,7 +16,8 @@ A process that ends between two samples is still counted: its parent's cutime + 
 grows by its whole CPU time, less what was already counted while it was seen alive.  The
 others' total (and its peak per interval) is the machine-wide busy time of /proc/stat
 less ours and the kernel threads', so every process counts once; the per-command list
-of the busiest others is from the samples (orphans reaped by init are not in it).
+of the busiest others is their own CPU time between samples (approximate: what a
+process used after the last sample it was seen in is not in it).
 On end of stdin it prints one JSON object (see ``Watcher.report``).
 """
 
@@ -111,9 +112,8 @@ class Watcher(object):
                                                    children if first else 0,
                                                    self.classify(pid, table), ppid, comm]
             reaped = children - entry[1] if pid != 1 else 0
-            delta = (own - entry[0]) + max(0, reaped)
+            self.account(entry[2], entry[4], own - entry[0], max(0, reaped))
             entry[0], entry[1], entry[3] = own, children, ppid
-            self.account(entry[2], entry[4], delta)
         busy, now = busy_ticks(), time.monotonic()
         if not first and now > self.last_time:
             self.samples += 1
@@ -122,12 +122,13 @@ class Watcher(object):
             self.peak_others = max(self.peak_others, others / (now - self.last_time))
         self.last_busy, self.last_time = busy, now
 
-    def account(self, kind, comm, delta):
-        if delta <= 0:
-            return
-        self.counted[kind] += delta
-        if kind == "others":
-            self.by_command[comm] = self.by_command.get(comm, 0) + delta
+    def account(self, kind, comm, own, reaped):
+        """``own``: CPU ticks the process used itself; ``reaped``: of children it reaped.
+        The per-command list counts only ``own`` (a child reaped by a process that is
+        not its parent on record would be counted twice there)."""
+        self.counted[kind] += max(0, own) + reaped
+        if kind == "others" and own > 0:
+            self.by_command[comm] = self.by_command.get(comm, 0) + own
 
     def report(self):
         self.sample()
@@ -188,7 +189,7 @@ class LoadWatch(object):
 
 def describe(load):
     """One line: the others' CPU use beside the figures, and whether the run was busy."""
-    top = ", ".join("%s %.1f s" % (comm, seconds) for comm, seconds in load["others_top"][:3])
+    top = ", ".join("%s ~%.1f s" % (comm, seconds) for comm, seconds in load["others_top"][:3])
     return ("other processes used %.2f of %d CPUs on average (peak %.2f over %.1f s), "
             "%.1f s CPU%s; load average %s at start, %s at end; %s" % (
                 load["others_cpus"], load["cpus"], load["others_peak_cpus"], INTERVAL,
