@@ -280,6 +280,19 @@ def parse_options(argv):
     return parser.parse_args(argv)
 
 
+def without_option(arguments, name):
+    """``arguments`` less ``name VALUE`` / ``name=VALUE`` (for the command to reproduce)."""
+    kept, skip = [], False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument == name:
+            skip = True
+        elif not argument.startswith(name + "="):
+            kept.append(argument)
+    return kept
+
+
 def main(argv=None):
     arguments = sys.argv[1:] if argv is None else list(argv)
     options = parse_options(arguments)
@@ -297,8 +310,7 @@ def main(argv=None):
         records.append({"values": bench.results.values, "load": bench.load,
                         "unsupported": bench.results.unsupported})
         checksum_failures += bench.results.checksum_failures
-    command = " ".join(["python3 bench/side_by_side.py"] + [
-        argument for argument in arguments if not argument.startswith("--json")])
+    command = " ".join(["python3 bench/side_by_side.py"] + without_option(arguments, "--json"))
     print("\nSummary over %d run(s)" % options.runs)
     print("\n".join(sbs_report.summary_table(runs, options)))
     print("\n(total %.0f s)" % (time.monotonic() - started))
