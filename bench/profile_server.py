@@ -5,10 +5,12 @@ on the machine's load (issue 19).
     python3 bench/profile_server.py echo                    # 2000 keys, binary framing
     python3 bench/profile_server.py echo --framing json --ours-option=--event-loop=asyncio
     python3 bench/profile_server.py flood --mb 20           # cat of 20 MB ASCII + 20 MB UTF-8
+    python3 bench/profile_server.py churn --sessions 100    # close 100 at once, open one
 
 Runs ``python -m xwterm`` (as side_by_side.py starts it) under cProfile with a CPU-time
 clock, drives it with the side-by-side clients (``echo``: keys through ``exec cat``, each
-followed by a DEL; ``flood``: ``cat`` of the benchmark payloads), stops it, and prints the
+followed by a DEL; ``flood``: ``cat`` of the benchmark payloads; ``churn``: sessions
+closed at once and one opened right after, until they are all reaped), stops it, and prints the
 Python function calls per round trip (or per MB) by package -- a deterministic count,
 unlike times on a shared machine -- the ``os.read`` calls on the pty per unit, and the
 functions with the most CPU time (profiled, so inflated; compare them with each other).
@@ -56,7 +58,8 @@ def package_of(filename):
 
 async def drive(options, profile_path):
     bench_server.ServerProcess.python_options = ["-c", RUNNER, profile_path]
-    server = servers.Ours(bench_server.SHELLS["bash"], end_on_close=True, per_address=50,
+    server = servers.Ours(bench_server.SHELLS["bash"], end_on_close=True,
+                          per_address=options.sessions + 50,
                           extra=options.ours_option)
     await server.start()
     try:
@@ -69,6 +72,15 @@ async def drive(options, profile_path):
         if options.workload == "echo":
             await profiled(server.pid, channels.echo_latency(opener, options.keys))
             return 2 * options.keys, "round trip"
+        if options.workload == "churn":
+            opened = await channels.open_idle(opener, options.sessions)
+
+            async def close_and_reopen():
+                await asyncio.gather(*(channel.close() for channel in opened))
+                await channels.first_byte(opener)
+                await asyncio.sleep(3.0)    # the closed sessions are reaped and scanned
+            await profiled(server.pid, close_and_reopen())
+            return options.sessions, "closed session"
         with tempfile.TemporaryDirectory(prefix="xwterm-profile-") as directory:
             total = 0
             for payload in (servers.ascii_payload(directory, options.mb),
@@ -115,10 +127,12 @@ def report(profile_path, units, unit, top):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("workload", choices=["echo", "flood"])
+    parser.add_argument("workload", choices=["echo", "flood", "churn"])
     parser.add_argument("--framing", choices=["binary", "json"], default="binary")
     parser.add_argument("--keys", type=int, default=2000, help="keys typed (echo)")
     parser.add_argument("--mb", type=float, default=20, help="MB of each payload (flood)")
+    parser.add_argument("--sessions", type=int, default=100,
+                        help="sessions opened, then closed at once before one more (churn)")
     parser.add_argument("--top", type=int, default=25, help="functions listed")
     parser.add_argument("--ours-option", action="append", default=[], metavar="OPTION",
                         help="extra option for our server (repeatable)")
