@@ -1,7 +1,7 @@
 """--theme, --font-size and --font-family (issue 22): checked at the command line (a bad value
 exits 2 with one line naming the option), served in ?config by the real server, and the theme
 names the server accepts are exactly the palettes the page has (web/term/themes.js). The
-page's use of them is tested in Chromium: tests/browser/test_appearance.py."""
+page's use of them is tested in Chromium: tests/browser/test_appearance_page.py."""
 
 import json
 import signal

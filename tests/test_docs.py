@@ -7,6 +7,8 @@ import glob
 import os
 import re
 import shlex
+import shutil
+import socket
 import subprocess
 import urllib.request
 
@@ -195,6 +197,59 @@ def test_quick_start_server_listens_and_logs_in_with_its_url():
         assert '<title>' in page and 'login' not in response.url
         with opener.open(server.urls['HTTP'] + '?config', timeout=GUARD) as response:
             assert b'"version"' in response.read()
+        server.signal()
+        assert server.wait() == 0
+
+
+def _reachable(host, port=443):
+    try:
+        socket.create_connection((host, port), 5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_quick_start_apt_packages_exist():
+    """The Debian packages the first command installs are packages apt knows."""
+    if shutil.which('apt-cache') is None:
+        pytest.skip('no apt-cache here')
+    section = _read(README).split('## Two commands', 1)[1].split('\n## ', 1)[0]
+    line = [l for l in _command_lines(section) if 'apt-get install' in l][0]
+    packages = [w for w in shlex.split(line.split('&&')[0]) if w.startswith('python3-')]
+    assert packages == ['python3-aiohttp', 'python3-websockets']
+    result = subprocess.run(['apt-cache', 'show', '--no-all-versions'] + packages,
+                            stdout=subprocess.PIPE, universal_newlines=True, timeout=GUARD)
+    assert result.returncode == 0
+    assert result.stdout.count('Package: ') == len(packages)
+
+
+def test_quick_start_venv_command_runs_as_written(tmp_path):
+    """README's pip command, exactly as written, in a copy of the checkout's layout: a
+    fresh virtual environment, aiohttp and websockets from PyPI, the server listening."""
+    if not _reachable('pypi.org'):
+        pytest.skip('PyPI is not reachable from here')
+    if subprocess.run(['python3', '-c', 'import venv, ensurepip'],
+                      stderr=subprocess.DEVNULL, timeout=GUARD).returncode != 0:
+        pytest.skip("this python3 has no venv module (README's hint: apt-get install "
+                    "python3-venv)")
+    for name in ('example', 'xwterm', 'web'):
+        os.symlink(os.path.join(ROOT, name), str(tmp_path / name))
+    section = _read(README).split('## Two commands', 1)[1].split('\n## ', 1)[0]
+    line = [l for l in _command_lines(section) if l.startswith('python3 -m venv .venv')][0]
+    setup, _, start = line.rpartition('&&')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(('PIP_', 'PYTHON'))}
+    result = subprocess.run(['bash', '-c', setup], cwd=str(tmp_path), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=600)
+    assert result.returncode == 0, result.stdout
+    argv = shlex.split(start) + ['--http', '0', '--ws', '0']
+    argv[0] = str(tmp_path / argv[0])
+    argv[1] = str(tmp_path / argv[1])
+    with ServerProcess([], command=argv, auth=True, env=env) as server:
+        assert server.token and 'installed' in server.output
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(server.printed['HTTP'], timeout=GUARD) as response:
+            assert response.status == 200
         server.signal()
         assert server.wait() == 0
 
