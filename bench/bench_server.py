@@ -283,7 +283,8 @@ class ServerProcess(object):
                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                    universal_newlines=True).stdout
         options = []
-        if "--token" not in extra and "--no-auth" not in extra and "--no-auth" in help_text:
+        login = [a for a in extra if a in ("--token", "--no-auth") or a.startswith("--token=")]
+        if not login and "--no-auth" in help_text:
             options.append("--no-auth")
         if ("--max-connections-per-address" in help_text
                 and "--max-connections-per-address" not in extra):
