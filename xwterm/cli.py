@@ -14,10 +14,10 @@ import sys
 
 from . import (__version__, appearance, auth, banner, docroot, doctor, preflight, servingopts,
                tls, unixsocket)
-from .compat import run
+from .compat import EVENT_LOOPS, run, uvloop_module
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
-from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS
+from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, guarded_loop_factory
 from .protocol import check_base_path, parse_initial_size
 from .server import ListenError, Server, ServerConfig
 from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR, format_size, parse_size
@@ -207,6 +207,9 @@ def build_parser(prog=None):
         metavar='N', dest='max_per_address',
         help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
+    add('--event-loop', choices=EVENT_LOOPS, default='auto',
+        help='asyncio event loop: uvloop where it is installed (pip install xwterm[fast]; '
+             'faster keystroke echo and output), else the standard one (default: %(default)s)')
     servingopts.add_options(parser)
     _add_appearance_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
@@ -518,11 +521,23 @@ def main(argv=None):
         auth=authenticator, tls=tls_material, readonly=options.readonly,
         appearance=look,
         cwd=cwd, once=options.once, unix_socket_mode=options.unix_socket_mode,
-        unix_socket_gid=options.unix_socket_group, recorder=recorder)
+        unix_socket_gid=options.unix_socket_group, recorder=recorder,
+        event_loop=options.event_loop)
+    try:
+        loop_module = uvloop_module(options.event_loop, tls=tls_material is not None)
+    except ImportError as error:
+        parser.error('--event-loop uvloop: cannot import uvloop (%s); pip install uvloop'
+                     % error)
+    if loop_module is not None and tls_material is not None:
+        log.warning('uvloop with TLS: connections are counted against the connection '
+                    'limits only after their TLS handshake')
+    log.info('event loop: %s', 'uvloop %s' % loop_module.__version__ if loop_module
+             else 'asyncio (standard library)')
+    loop_factory = guarded_loop_factory(loop_module.Loop) if loop_module else None
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
-        run(server.run(ready=None if quiet_start else _announce))
+        run(server.run(ready=None if quiet_start else _announce), loop_factory)
     except ListenError as error:
         print('xwterm: %s' % error, file=sys.stderr)
         return 1

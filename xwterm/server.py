@@ -65,7 +65,8 @@ class ServerConfig(object):
                  upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
                  http_websocket=True, appearance=None, cwd=None, once=False,
-                 unix_socket_mode=DEFAULT_MODE, unix_socket_gid=None, recorder=None):
+                 unix_socket_mode=DEFAULT_MODE, unix_socket_gid=None, recorder=None,
+                 event_loop='auto'):
         self.bind = bind
         self.appearance = appearance
         self.cwd = cwd
@@ -73,6 +74,7 @@ class ServerConfig(object):
         self.unix_socket_mode = unix_socket_mode
         self.unix_socket_gid = unix_socket_gid
         self.recorder = recorder
+        self.event_loop = event_loop
         self.base_path = base_path
         self.trust_proxy = trust_proxy
         self.http_websocket = http_websocket
@@ -477,7 +479,8 @@ class ChildListener(object):
                 '--detach-timeout', repr(config.detach_timeout),
                 '--max-connections', str(config.max_connections),
                 '--max-connections-per-address', str(config.max_per_address),
-                '--log-level', config.log_level, '--secrets-fd', '0']
+                '--log-level', config.log_level, '--secrets-fd', '0',
+                '--event-loop', config.event_loop]
         if config.readonly:
             argv.append('--readonly')
         if config.cwd:
