@@ -73,22 +73,24 @@ def test_put_stores_the_body_under_its_name(tmp_path):
     assert os.stat(folder).st_mode & 0o777 == 0o700
 
 
-def test_existing_file_is_kept_unless_overwrite(tmp_path):
+def test_put_replaces_an_existing_file_unless_overwrite_0(tmp_path):
+    """PUT /NAME replaces NAME, as HTTP's PUT (and the original server) does;
+    ``?overwrite=0`` keeps an existing file."""
     folder = str(tmp_path)
 
     async def scenario():
         async with serving(upload_dir=folder) as server, client() as http:
             base = http_base(server)
             await put(http, base + 'notes.txt', b'first')
-            refused = await put(http, base + 'notes.txt', b'second', status=409)
-            assert 'already exists' in refused['error'] and 'overwrite=1' in refused['error']
+            await put(http, base + 'notes.txt', b'second')
             with open(os.path.join(folder, 'notes.txt'), 'rb') as handle:
-                assert handle.read() == b'first'
-            await put(http, base + 'notes.txt?overwrite=1', b'third')
+                assert handle.read() == b'second'
+            refused = await put(http, base + 'notes.txt?overwrite=0', b'third', status=409)
+            assert 'already exists' in refused['error']
     run(scenario())
     assert listing(folder) == ['notes.txt']
     with open(os.path.join(folder, 'notes.txt'), 'rb') as handle:
-        assert handle.read() == b'third'
+        assert handle.read() == b'second'
 
 
 def test_size_limit_with_and_without_content_length(tmp_path):

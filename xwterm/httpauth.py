@@ -60,7 +60,7 @@ class HttpDoor(object):
             credential, request.remote, 'HTTP %s %s' % (request.method, request.path))
         if verdict == auth.ALLOWED:
             if credential.kind == auth.FROM_QUERY:
-                return self._logged_in(request, auth.without_token(request.raw_path))
+                return self._logged_in(request, auth.local_target(request.raw_path))
             return None
         return self._refusal(request, verdict, page_visit and _wants_html(request))
 
@@ -90,7 +90,7 @@ class HttpDoor(object):
 
     def _refusal(self, request, verdict, page):
         if page:
-            return self._login_page(verdict, auth.without_token(request.raw_path), request)
+            return self._login_page(verdict, auth.local_target(request.raw_path), request)
         if verdict == auth.LIMITED:
             response = _json_error(429, 'too many failed logins: try again later')
             response.headers['Retry-After'] = str(self.auth.retry_after(request.remote))
@@ -126,14 +126,23 @@ def _json_error(status, message):
 
 class PageHeaders(object):
     """The security headers of document-root files; an HTML file's CSP admits its own
-    inline scripts by hash (read in a worker thread, remembered per file version)."""
+    inline scripts and event handlers by hash (read in a worker thread, remembered per
+    file version), unless ``csp`` (``--csp``) replaces that policy ('': no CSP)."""
 
-    def __init__(self):
+    def __init__(self, csp=None):
+        self.csp = csp
         self._hashes = collections.OrderedDict()
 
     async def headers(self, path, content_type):
         if not content_type.startswith('text/html'):
             return {'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer'}
+        if self.csp is not None:
+            headers = auth.security_headers()
+            if self.csp:
+                headers['Content-Security-Policy'] = self.csp
+            else:
+                del headers['Content-Security-Policy']
+            return headers
         try:
             status = os.stat(path)
         except OSError:

@@ -335,20 +335,93 @@ def _hostname(authority):
     return authority
 
 
-def origin_allowed(origin, host):
-    """Whether a browser request from ``origin`` may drive a shell.
+_DEFAULT_PORTS = {'http': 80, 'https': 443, 'ws': 80, 'wss': 443}
 
-    Requests without ``Origin`` (curl, scripts, same-origin GETs) pass.  A
-    browser page may only reach us from the host name it was served as
-    (any port: the page on :8000 talks to WebSocket on :8001); this stops
-    other web sites the user visits from typing into a shell.
+
+def _authority(authority, scheme):
+    """``host[:port]`` or ``[v6][:port]`` -> (lower-case host, port or None)."""
+    authority = authority.strip().lower()
+    if authority.startswith('['):
+        host, _, rest = authority[1:].partition(']')
+        port = rest[1:] if rest.startswith(':') else ''
+    elif authority.count(':') == 1:
+        host, _, port = authority.partition(':')
+    else:
+        host, port = authority, ''
+    if port and not port.isdigit():
+        return host, -1
+    return host, int(port) if port else None
+
+
+def parse_origin(origin):
+    """``scheme://host[:port]`` -> ``(scheme, host, port)`` (the port filled in from the
+    scheme), or None if it is not such an origin (``null``, a path, garbage)."""
+    scheme, sep, rest = (origin or '').strip().lower().partition('://')
+    if not sep or scheme not in _DEFAULT_PORTS or not rest or '/' in rest.rstrip('/'):
+        return None
+    host, port = _authority(rest.rstrip('/'), scheme)
+    if not host or port == -1:
+        return None
+    return scheme, host, port if port is not None else _DEFAULT_PORTS[scheme]
+
+
+class OriginPolicy(object):
+    """Which browser pages may drive a shell: the page's own origin, and ``allowed``
+    (``--allow-origin`` values).
+
+    ``page_port``: the port the page was served from -- ``SAME_PORT`` (the request's own
+    listener serves the page: HTTP, ``<base>ws``), a number (the WebSocket port, whose
+    page comes from the HTTP listener), or None (any port of the same host: a host
+    program's own page, or ``--no-http``), or a function returning one of these.
+    ``secure``: the page is served over TLS,
+    so its origin is ``https``.
     """
-    if not origin:
-        return True
-    if origin == 'null' or '://' not in origin:
-        return False
-    origin_host = _hostname(origin.split('://', 1)[1].split('/', 1)[0])
-    return bool(host) and origin_host == _hostname(host)
+
+    SAME_PORT = 'same'
+
+    def __init__(self, page_port=SAME_PORT, secure=False, allowed=()):
+        self.page_port = page_port
+        self.secure = secure
+        self.allowed = set(filter(None, (parse_origin(value) for value in allowed)))
+
+    def allows(self, origin, host):
+        """Whether a request with ``Origin: origin`` for ``Host: host`` may pass.
+
+        Requests without ``Origin`` (curl, scripts, same-origin GETs) pass.
+        """
+        if not origin:
+            return True
+        parsed = parse_origin(origin)
+        if parsed is None:
+            return False
+        if parsed in self.allowed:
+            return True
+        scheme, origin_host, origin_port = parsed
+        if not host or (self.secure and scheme != 'https'):
+            return False
+        request_host, request_port = _authority(host, scheme)
+        if origin_host != request_host:
+            return False
+        page_port = self.page_port() if callable(self.page_port) else self.page_port
+        if page_port is None:
+            return True
+        if page_port == self.SAME_PORT:
+            # no port in Host: whichever default the browser's scheme implies (a TLS
+            # proxy in front of a plain listener)
+            expected = request_port if request_port is not None else _DEFAULT_PORTS[scheme]
+        else:
+            expected = page_port
+        return origin_port == expected
+
+
+#: The policy of host programs' own listeners: the same host name, any port.
+ANY_PORT = OriginPolicy(page_port=None)
+
+
+def origin_allowed(origin, host, policy=ANY_PORT):
+    """Whether a browser request from ``origin`` may drive a shell (see OriginPolicy);
+    this stops other web sites the user visits from typing into a shell."""
+    return policy.allows(origin, host)
 
 
 def _is_ip(name):
@@ -383,9 +456,9 @@ def host_allowed(host, bind):
     return name == 'localhost' or name.endswith('.localhost') or _is_ip(name)
 
 
-def request_allowed(origin, host, bind):
-    """Both browser checks: same-host ``Origin`` and no DNS rebinding."""
-    return origin_allowed(origin, host) and host_allowed(host, bind)
+def request_allowed(origin, host, bind, policy=ANY_PORT):
+    """Both browser checks: the page's own ``Origin`` and no DNS rebinding."""
+    return origin_allowed(origin, host, policy) and host_allowed(host, bind)
 
 
 class JsonOutput(object):
@@ -515,20 +588,77 @@ class Forwarded(object):
         self.host = host
 
 
-def forwarded(headers):
-    """The ``Forwarded`` header (RFC 7239; its first element), else ``X-Forwarded-For``
-    (first address), ``-Proto`` and ``-Host``.  Only for a proxy the user trusts."""
-    header = headers.get('Forwarded')
-    if header:
+def _nth_from_right(values, hops):
+    """The entry ``hops`` from the right of a list that each proxy appended to: the one
+    the farthest trusted proxy wrote (everything left of it came from the client)."""
+    values = [value.strip() for value in values if value.strip()]
+    if not values:
+        return None
+    return values[-hops] if len(values) >= hops else values[0]
+
+
+def _forwarded_address(value):
+    """An address of ``X-Forwarded-For`` or ``Forwarded: for=``, or None if it is not an
+    IP address (``unknown``, obfuscated names, garbage)."""
+    value = (value or '').strip().strip('"')
+    if value.startswith('['):
+        value = value[1:].split(']', 1)[0]
+    elif value.count(':') == 1:
+        value = value.split(':', 1)[0]
+    return value if _is_ip(value) else None
+
+
+def header_lines(headers, name):
+    """Every value of header ``name`` (aiohttp, websockets or a plain mapping)."""
+    if hasattr(headers, 'getall'):
+        lines = headers.getall(name, [])
+    elif hasattr(headers, 'get_all'):
+        lines = headers.get_all(name)
+    else:
+        lines = [headers.get(name)]
+    return [line for line in lines if line is not None]
+
+
+#: Headers a browser check reads: a request that repeats one is malformed.
+SINGLE_HEADERS = ('Host', 'Origin')
+
+
+def repeated_header(headers):
+    """The name of a header of SINGLE_HEADERS given more than once, else None."""
+    for name in SINGLE_HEADERS:
+        if len(header_lines(headers, name)) > 1:
+            return name
+    return None
+
+
+def _header_items(headers, name):
+    """The comma-separated items of every ``name`` header line, in order."""
+    return [item.strip() for line in header_lines(headers, name)
+            for item in line.split(',') if item.strip()]
+
+
+def _last_value(headers, name):
+    """The right-most value of a header (the last proxy's word), or None."""
+    items = _header_items(headers, name)
+    return items[-1] if items else None
+
+
+def forwarded(headers, hops=1, standard=False):
+    """What the trusted proxies say of the original request (only behind a proxy the
+    user runs).  ``hops``: how many proxies in a row are trusted; the client is the
+    address the farthest of them saw, counted from the right, so addresses a client
+    put in front itself are never believed.  ``standard``: read RFC 7239 ``Forwarded``
+    (its element ``hops`` from the right) instead of ``X-Forwarded-For``, ``-Proto`` and
+    ``-Host`` (their right-most values for the scheme and host)."""
+    if standard:
+        element = _nth_from_right(_header_items(headers, 'Forwarded'), hops) or ''
         fields = {}
-        for pair in header.split(',', 1)[0].split(';'):
+        for pair in element.split(';'):
             name, _, value = pair.strip().partition('=')
             fields[name.strip().lower()] = value.strip().strip('"')
-        client = fields.get('for') or None
-        if client and client.startswith('['):
-            client = client[1:].split(']', 1)[0]
-        return Forwarded(client, fields.get('proto') or None, fields.get('host') or None)
-    chain = headers.get('X-Forwarded-For')
-    client = chain.split(',', 1)[0].strip() if chain else None
-    return Forwarded(client or None, (headers.get('X-Forwarded-Proto') or '').strip() or None,
-                     (headers.get('X-Forwarded-Host') or '').split(',', 1)[0].strip() or None)
+        return Forwarded(_forwarded_address(fields.get('for')),
+                         fields.get('proto') or None, fields.get('host') or None)
+    chain = _header_items(headers, 'X-Forwarded-For')
+    return Forwarded(_forwarded_address(_nth_from_right(chain, hops)),
+                     _last_value(headers, 'X-Forwarded-Proto'),
+                     _last_value(headers, 'X-Forwarded-Host'))
