@@ -96,11 +96,19 @@ export class FileTransfer {
         resolve(window.confirm(text) ? choices[0] : null);
         return;
       }
-      const box = document.createElement('span');
+      // Above the status bar, its full width: the bar's own layout (and the terminal's size)
+      // stay as they are.
+      const bar = this.progress.parentNode;
+      if (getComputedStyle(bar).position === 'static') bar.style.position = 'relative';
+      const box = document.createElement('div');
       box.className = 'xwterm-question';
       box.setAttribute('role', 'alertdialog');
       box.title = text;
-      Object.assign(box.style, { display: 'flex', alignItems: 'center', flex: '1 1 0', minWidth: '0' });
+      Object.assign(box.style, {
+        position: 'absolute', left: '0', right: '0', bottom: '100%', zIndex: '10', display: 'flex',
+        alignItems: 'center', gap: '0.5em', padding: '0.3em 0.5em', background: 'inherit', color: 'inherit',
+        boxShadow: '0 -2px 6px rgba(0, 0, 0, 0.5)',
+      });
       const label = document.createElement('span');
       label.textContent = text;
       Object.assign(label.style, {
@@ -109,14 +117,12 @@ export class FileTransfer {
       box.appendChild(label);
       const answer = (choice) => {
         box.remove();
-        this.progress.hidden = false;
         this._questions -= 1;
         resolve(choice);
       };
       for (const choice of choices) box.appendChild(makeButton(choice, () => answer(choice)));
       box.appendChild(makeButton('Cancel', () => answer(null)));
-      this.progress.hidden = true;
-      this.progress.parentNode.insertBefore(box, this.progress);
+      bar.appendChild(box);
     }));
     this._question = asked;
     return asked;
