@@ -283,6 +283,11 @@ def test_http_restart_with_a_post_in_flight_delivers_what_follows(start_server, 
     term.page.route(lambda url: 'session=' in url, hold_first_post)
     term.page.keyboard.type('x')
     term.page.wait_for_function('window.term.driver._sending')
+    # The route handler runs on Playwright's side, after the page has sent: give it its turn.
+    for _ in range(100):
+        if held:
+            break
+        term.page.wait_for_timeout(50)
     assert held, 'no POST was held back'
     # The new session's input comes while the cancelled POST has not unwound yet.
     term.page.evaluate('window.term.driver.restart()')
