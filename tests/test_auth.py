@@ -254,6 +254,49 @@ def test_inline_script_hashes_match_the_browser_rule():
     assert auth.inline_script_hashes(page) == ["'sha256-%s'" % e for e in expected]
 
 
+def test_inline_event_handlers_are_hashed_with_unsafe_hashes():
+    """The value as the browser reads it (entities decoded); commented-out code is not
+    the page's and gets no hash."""
+    page = (b'<button onclick="go(&quot;x&quot;)">a</button><img src=x onerror=\'f()\'/>'
+            b'<!-- <script>evil()</script> <b onclick="evil()"></b> -->'
+            b'<a href="#" ONMOUSEOVER="go(&quot;x&quot;)">same handler</a>')
+    digest = lambda body: "'sha256-%s'" % base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert auth.inline_script_hashes(page) == [
+        "'unsafe-hashes'", digest(b'go("x")'), digest(b'f()')]
+    assert "'unsafe-hashes'" not in auth.inline_script_hashes(b'<script>a()</script>')
+
+
+@pytest.mark.parametrize('header, secret', [
+    ('Basic ' + base64.b64encode(b':tok-en').decode(), 'tok-en'),
+    ('basic ' + base64.b64encode(b'anyone:p:w \xc3\xa4').decode(), 'p:w \u00e4'),
+    ('Basic ' + base64.b64encode(b'no-colon').decode(), None),
+    ('Basic ' + base64.b64encode(b'user:').decode(), None),
+    ('Basic !!!', None),
+    ('Basic ' + base64.b64encode(b':\xff').decode(), None),
+    ('Bearer tok', 'tok'), ('token tok', 'tok'), ('Digest x', None), ('', None)])
+def test_authorization_header_schemes(header, secret):
+    assert auth.header_secret(header) == secret
+
+
+def test_a_right_guess_gives_its_reserved_failure_back():
+    limiter = auth.FailureLimiter(max_failures=3)
+    authenticator = auth.Authenticator(token=TOKEN, limiter=limiter)
+    right = auth.Credential(auth.FROM_HEADER, TOKEN)
+    wrong = auth.Credential(auth.FROM_HEADER, 'x' * 20)
+
+    async def scenario():
+        for _ in range(5):
+            assert await authenticator.authenticate(right, '10.0.0.1', 'test') == auth.ALLOWED
+        verdicts = [await authenticator.authenticate(wrong, '10.0.0.1', 'test')
+                    for _ in range(4)]
+        cookie = auth.Credential(auth.FROM_COOKIE, authenticator.cookie_value())
+        locked_cookie = await authenticator.authenticate(cookie, '10.0.0.1', 'test')
+        return verdicts, locked_cookie
+    verdicts, locked_cookie = run(scenario())
+    assert verdicts == [auth.DENIED] * 3 + [auth.LIMITED]
+    assert locked_cookie == auth.ALLOWED
+
+
 def test_security_headers():
     headers = auth.security_headers(["'sha256-abc'"])
     csp = headers['Content-Security-Policy']

@@ -128,6 +128,44 @@ def test_origin_check(origin, host, allowed):
     assert protocol.origin_allowed(origin, host) is allowed
 
 
+SAME = protocol.OriginPolicy()
+TLS = protocol.OriginPolicy(secure=True)
+WS_PORT = protocol.OriginPolicy(page_port=8000)
+LISTED = protocol.OriginPolicy(allowed=['https://Tools.Example/', 'http://[::1]:9'])
+
+
+@pytest.mark.parametrize('policy, origin, host, allowed', [
+    (SAME, 'http://127.0.0.1:8000', '127.0.0.1:8000', True),
+    (SAME, 'http://127.0.0.1:8888', '127.0.0.1:8000', False),     # another app, same host
+    (SAME, 'http://localhost', 'localhost', True),
+    (SAME, 'https://term.example', 'term.example', True),        # a TLS proxy in front
+    (SAME, 'http://term.example:443', 'term.example', False),
+    (SAME, 'http://[::1]:8000', '[::1]:8000', True),
+    (SAME, 'http://127.0.0.1:8000/', '127.0.0.1:8000', True),
+    (SAME, 'http://127.0.0.1:8000/path', '127.0.0.1:8000', False),
+    (SAME, 'file://', '127.0.0.1:8000', False),
+    (SAME, None, '127.0.0.1:8000', True),
+    (TLS, 'http://127.0.0.1:8000', '127.0.0.1:8000', False),
+    (TLS, 'https://127.0.0.1:8000', '127.0.0.1:8000', True),
+    (WS_PORT, 'http://127.0.0.1:8000', '127.0.0.1:8001', True),
+    (WS_PORT, 'http://127.0.0.1:8001', '127.0.0.1:8001', False),
+    (WS_PORT, 'http://127.0.0.1:8888', '127.0.0.1:8001', False),
+    (LISTED, 'https://tools.example', '127.0.0.1:8000', True),
+    (LISTED, 'https://tools.example:443', '127.0.0.1:8000', True),
+    (LISTED, 'http://tools.example', '127.0.0.1:8000', False),
+    (LISTED, 'http://[::1]:9', '127.0.0.1:8000', True),
+])
+def test_origin_policy(policy, origin, host, allowed):
+    assert policy.allows(origin, host) is allowed
+
+
+def test_repeated_single_headers_are_found():
+    from multidict import CIMultiDict
+    assert protocol.repeated_header(CIMultiDict([('Host', 'a'), ('Origin', 'x')])) is None
+    assert protocol.repeated_header(CIMultiDict([('Host', 'a'), ('host', 'b')])) == 'Host'
+    assert protocol.repeated_header(CIMultiDict([('Origin', 'a'), ('Origin', 'a')])) == 'Origin'
+
+
 @pytest.mark.parametrize('host, bind, allowed', [
     ('127.0.0.1:8000', '127.0.0.1', True),
     ('localhost:8000', '127.0.0.1', True),
