@@ -126,6 +126,7 @@ def test_concurrent_wrong_passwords_get_at_most_ten_tries(tmp_path):
     with serve('--password-file', str(password_file), '--no-websocket', *SHELL,
                expect=('HTTP',)) as server:
         url = server.urls['HTTP'] + '?config'
+        assert run(statuses([('GET', url, basic('', 'right password'), None)])) == [200]
         guesses = [('GET', url, {'Authorization': 'token guess-%d' % number}, None)
                    for number in range(60)]
         answers = run(statuses(guesses))
@@ -233,11 +234,13 @@ def test_the_workaround_port_closes_when_the_child_is_given_up():
 # -- 7: pages of other origins on the same host ----------------------------------------
 
 
-def test_another_web_app_on_the_same_host_gets_no_shell(tmp_path):
+@pytest.mark.parametrize('workaround', [[], ['--aiohttp-workaround']])
+def test_another_web_app_on_the_same_host_gets_no_shell(tmp_path, workaround):
     """A page on http://127.0.0.1:OTHER with the victim's cookie: refused on the WebSocket
-    port, on /ws, for POST and PUT; the page's own origin and an --allow-origin pass."""
+    port (also in the workaround child), on /ws, for POST and PUT; the page's own origin
+    and an --allow-origin pass."""
     with serve('--allow-origin', 'http://127.0.0.1:9', '--upload-dir', str(tmp_path),
-               *LOGIN + SHELL) as server:
+               *workaround + LOGIN + SHELL) as server:
         http_port, ws_port = server.port('HTTP'), server.port('WebSocket')
         base = server.urls['HTTP']
 
