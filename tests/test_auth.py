@@ -11,7 +11,7 @@ import pytest
 
 from serverutil import ROOT, SERVER_PYTHON, python_env, run
 
-from xwterm import auth
+from xwterm import auth, csp
 from xwterm.cli import hash_password_interactively
 
 TOKEN = 'correct-horse-battery-staple-42'
@@ -251,7 +251,7 @@ def test_inline_script_hashes_match_the_browser_rule():
             b'<SCRIPT>x()</SCRIPT >')
     expected = [base64.b64encode(hashlib.sha256(body).digest()).decode()
                 for body in (b'\nlet a = 1;\n', b'x()')]
-    assert auth.inline_script_hashes(page) == ["'sha256-%s'" % e for e in expected]
+    assert csp.inline_script_hashes(page) == ["'sha256-%s'" % e for e in expected]
 
 
 def test_inline_event_handlers_are_hashed_with_unsafe_hashes():
@@ -261,9 +261,9 @@ def test_inline_event_handlers_are_hashed_with_unsafe_hashes():
             b'<!-- <script>evil()</script> <b onclick="evil()"></b> -->'
             b'<a href="#" ONMOUSEOVER="go(&quot;x&quot;)">same handler</a>')
     digest = lambda body: "'sha256-%s'" % base64.b64encode(hashlib.sha256(body).digest()).decode()
-    assert auth.inline_script_hashes(page) == [
+    assert csp.inline_script_hashes(page) == [
         "'unsafe-hashes'", digest(b'go("x")'), digest(b'f()')]
-    assert "'unsafe-hashes'" not in auth.inline_script_hashes(b'<script>a()</script>')
+    assert "'unsafe-hashes'" not in csp.inline_script_hashes(b'<script>a()</script>')
 
 
 @pytest.mark.parametrize('header, secret', [
@@ -298,13 +298,13 @@ def test_a_right_guess_gives_its_reserved_failure_back():
 
 
 def test_security_headers():
-    headers = auth.security_headers(["'sha256-abc'"])
-    csp = headers['Content-Security-Policy']
-    assert "script-src 'self' 'sha256-abc';" in csp
-    assert "frame-ancestors 'self'" in csp and "object-src 'none'" in csp
+    headers = csp.security_headers(["'sha256-abc'"])
+    policy = headers['Content-Security-Policy']
+    assert "script-src 'self' 'sha256-abc';" in policy
+    assert "frame-ancestors 'self'" in policy and "object-src 'none'" in policy
     assert headers['X-Content-Type-Options'] == 'nosniff'
     assert headers['Referrer-Policy'] == 'no-referrer'
-    assert "script-src 'self';" in auth.security_headers()['Content-Security-Policy']
+    assert "script-src 'self';" in csp.security_headers()['Content-Security-Policy']
 
 
 def test_login_page_is_a_plain_form():

@@ -9,7 +9,7 @@ import socket
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
-from . import protocol, pump, wscompat
+from . import browsercheck, protocol, pump, wscompat
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,11 @@ def peer_of(request):
 
 
 async def serve(request, sessions, bind=None, authorize=None, compress=False, host=None,
-                origins=protocol.ANY_PORT):
+                origins=browsercheck.ANY_PORT):
     """Handle one WebSocket upgrade request; returns the response aiohttp expects.
 
     ``host``: the Host the client used, where a trusted proxy says it differs;
-    ``origins``: the ``protocol.OriginPolicy`` of the browser check."""
+    ``origins``: the ``browsercheck.OriginPolicy`` of the browser check."""
     ws = web.WebSocketResponse(protocols=[protocol.BINARY_SUBPROTOCOL],
                                max_msg_size=MAX_MESSAGE, compress=compress,
                                autoping=True, heartbeat=None)

@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 
-from . import __version__, auth, banner, docroot, doctor, protocol, tls
+from . import __version__, auth, banner, browsercheck, docroot, doctor, tls
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
@@ -349,7 +349,7 @@ def _check_security_options(parser, options):
     if (options.proxy_hops != 1 or options.trust_forwarded) and not options.trust_proxy:
         parser.error('--proxy-hops and --trust-forwarded need --trust-proxy')
     for origin in options.allow_origins:
-        if protocol.parse_origin(origin) is None:
+        if browsercheck.parse_origin(origin) is None:
             parser.error('--allow-origin: %r is not an origin (scheme://host[:port])'
                          % origin)
 

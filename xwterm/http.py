@@ -24,7 +24,7 @@ import time
 
 from aiohttp import web
 
-from . import __version__, aiohttp6978, aiohttp_ws, auth, docroot, protocol, pump
+from . import __version__, aiohttp6978, aiohttp_ws, auth, browsercheck, docroot, protocol, pump
 from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
                          PeerTimeoutError, ProtocolError, ReadOnlyError, SessionClosedError,
@@ -75,15 +75,15 @@ class HttpListener(object):
     """The aiohttp application over shared sessions (``hub.SharedSessions``).
 
     ``bind`` is the listening address, for the DNS-rebinding check of
-    ``protocol.host_allowed``.  ``websocket_info()`` returns ``{"port": N, "path": "/"}``
+    ``browsercheck.host_allowed``.  ``websocket_info()`` returns ``{"port": N, "path": "/"}``
     or ``None`` for ``/?config``.  A polled client without a request for
     ``idle_timeout`` seconds (0: never) is detached; one timer, set for the earliest
     expiry, does that (no periodic tick).  With an ``authenticator`` (``auth``) every
     request needs the login; ``secure``: served over TLS; ``readonly``: nobody types.
     ``csp``: the Content-Security-Policy of the document root's HTML pages (None: by
-    hash, see ``auth.inline_script_hashes``; '': none).  With ``trust_proxy``,
+    hash, see ``csp.inline_script_hashes``; '': none).  With ``trust_proxy``,
     ``proxy_hops`` and ``trust_forwarded`` say which forwarded values are believed
-    (``protocol.forwarded``); ``allow_origins``: other pages that may drive shells.
+    (``browsercheck.forwarded``); ``allow_origins``: other pages that may drive shells.
     """
 
     def __init__(self, sessions, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
@@ -379,7 +379,7 @@ class HttpListener(object):
     def _origins(self, request):
         """The page's own origin (this listener's scheme, host and port) and
         ``--allow-origin``'s."""
-        return protocol.OriginPolicy(secure=request.scheme == 'https',
+        return browsercheck.OriginPolicy(secure=request.scheme == 'https',
                                      allowed=self.allow_origins)
 
     def _allowed(self, request):
@@ -389,8 +389,8 @@ class HttpListener(object):
         origin = request.headers.get('Origin')
         forwarded_host = self._forwarded_host(request)
         if forwarded_host is not None:
-            return protocol.origin_allowed(origin, forwarded_host, self._origins(request))
-        return protocol.request_allowed(origin, request.headers.get('Host'), self.bind,
+            return browsercheck.origin_allowed(origin, forwarded_host, self._origins(request))
+        return browsercheck.request_allowed(origin, request.headers.get('Host'), self.bind,
                                         self._origins(request))
 
     def _forwarded_host(self, request):
@@ -399,7 +399,7 @@ class HttpListener(object):
         return self._forwarded(request).host
 
     def _forwarded(self, request):
-        return protocol.forwarded(request.headers, self.proxy_hops, self.trust_forwarded)
+        return browsercheck.forwarded(request.headers, self.proxy_hops, self.trust_forwarded)
 
     def _host(self, request):
         """The Host the client used: a trusted proxy's forwarded host, else ``Host``."""
@@ -434,7 +434,7 @@ def mount(app, prefix='/term/', sessions=None, page=True, docroot_dir=None, auth
 def _repeated_header(request):
     """400 for a request that repeats Host or Origin (the browser checks read them), with
     one warning line; else None."""
-    repeated = protocol.repeated_header(request.headers)
+    repeated = browsercheck.repeated_header(request.headers)
     if repeated is None:
         return None
     log.warning('HTTP %s %s from %s refused: %s header given twice', request.method,

@@ -25,7 +25,7 @@ from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, Connectio
                      GuardedSocket, descriptor_budget)
 from .get import helper_env
 from .session import DEFAULT_SIZE, SessionRegistry
-from .protocol import OriginPolicy
+from .browsercheck import OriginPolicy
 from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_UPLOAD_DIR
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ What happens on the connection is ``pump.serve``'s job.
 
 import logging
 
-from . import auth, protocol, pump, wscompat
+from . import auth, browsercheck, protocol, pump, wscompat
 from .exceptions import ProtocolError
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,11 @@ class WebSocketListener(object):
     ``bind`` is the listening address, for the DNS-rebinding check.  With an
     ``authenticator`` the handshake needs the login (else it is answered 401, 403 or
     429 and no WebSocket opens); ``readonly``: nobody may type.  ``origins``: the
-    ``protocol.OriginPolicy`` of browser pages (the page's port is the HTTP listener's).
+    ``browsercheck.OriginPolicy`` of browser pages (the page's port is the HTTP listener's).
     """
 
     def __init__(self, sessions, bind=None, compression=False, authenticator=None,
-                 readonly=False, origins=protocol.ANY_PORT):
+                 readonly=False, origins=browsercheck.ANY_PORT):
         self.sessions = sessions
         self.origins = origins
         self.bind = bind
@@ -110,13 +110,13 @@ class WebSocketListener(object):
 
     async def _check_handshake(self, peer, path, headers):
         """None to accept the handshake; else the HTTP refusal ``(status, text, headers)``."""
-        repeated = protocol.repeated_header(headers)
+        repeated = browsercheck.repeated_header(headers)
         if repeated is not None:
             log.warning('WebSocket handshake from %s refused: %s header given twice', peer,
                         repeated)
             return 400, 'malformed request: %s given twice' % repeated, {}
         origin, host = headers.get('Origin'), headers.get('Host')
-        if not protocol.request_allowed(origin, host, self.bind, self.origins):
+        if not browsercheck.request_allowed(origin, host, self.bind, self.origins):
             log.warning('WebSocket handshake from %s refused: origin %r, host %r', peer,
                         origin, host)
             return 403, 'origin or host not allowed', {}
