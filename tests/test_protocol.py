@@ -187,7 +187,7 @@ def test_request_allowed_needs_both():
     assert browsercheck.request_allowed('http://localhost:8000', 'localhost:8001', '127.0.0.1')
     assert not browsercheck.request_allowed('http://evil.example', 'localhost:8001', '127.0.0.1')
     assert not browsercheck.request_allowed('http://evil.example:8000', 'evil.example:8000',
-                                        '127.0.0.1')
+                                            '127.0.0.1')
 
 
 @pytest.mark.parametrize('path, expected', [

@@ -56,8 +56,7 @@ class OriginPolicy(object):
     listener serves the page: HTTP, ``<base>ws``), a number (the WebSocket port, whose
     page comes from the HTTP listener), or None (any port of the same host: a host
     program's own page, or ``--no-http``), or a function returning one of these.
-    ``secure``: the page is served over TLS,
-    so its origin is ``https``.
+    ``secure``: the page is served over TLS, so its origin is ``https``.
     """
 
     SAME_PORT = 'same'

@@ -61,14 +61,13 @@ def inline_script_hashes(page):
         source = _sha256_source(code)
         if source not in sources:
             sources.append(source)
-    handlers = []
+    if parser.handlers:
+        sources.append("'unsafe-hashes'")
     for code in parser.handlers:
         source = _sha256_source(code)
-        if source not in handlers and source not in sources:
-            handlers.append(source)
-    if handlers:
-        sources.append("'unsafe-hashes'")
-    return sources + handlers
+        if source not in sources:
+            sources.append(source)
+    return sources
 
 
 def security_headers(script_sources=(), referrer_policy='no-referrer'):

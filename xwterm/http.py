@@ -380,7 +380,7 @@ class HttpListener(object):
         """The page's own origin (this listener's scheme, host and port) and
         ``--allow-origin``'s."""
         return browsercheck.OriginPolicy(secure=request.scheme == 'https',
-                                     allowed=self.allow_origins)
+                                         allowed=self.allow_origins)
 
     def _allowed(self, request):
         """The browser checks: the page's own ``Origin``, and no DNS rebinding.  Behind a
@@ -391,7 +391,7 @@ class HttpListener(object):
         if forwarded_host is not None:
             return browsercheck.origin_allowed(origin, forwarded_host, self._origins(request))
         return browsercheck.request_allowed(origin, request.headers.get('Host'), self.bind,
-                                        self._origins(request))
+                                            self._origins(request))
 
     def _forwarded_host(self, request):
         if not self.trust_proxy:

@@ -19,13 +19,13 @@ import sys
 
 from . import quietlog
 from .auth import Authenticator, generate_token
+from .browsercheck import OriginPolicy
 from .compat import create_task, get_running_loop
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit, session_factory
 from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, ConnectionLimits,
                      GuardedSocket, descriptor_budget)
 from .get import helper_env
 from .session import DEFAULT_SIZE, SessionRegistry
-from .browsercheck import OriginPolicy
 from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_UPLOAD_DIR
 
 log = logging.getLogger(__name__)
