@@ -180,8 +180,9 @@ def build_parser(prog=None):
         help='serve the page, long-polling and the same-origin WebSocket under PATH, '
              'e.g. /term/ behind a reverse proxy (default: %(default)s)')
     add('--trust-proxy', action='store_true',
-        help='believe X-Forwarded-For/-Proto/-Host and Forwarded (client address in logs, '
-             'scheme, Origin/Host checks); only behind a proxy you run')
+        help='believe what your reverse proxy adds to X-Forwarded-For/-Proto/-Host (client '
+             'address in logs and login limits, scheme, Origin/Host checks); only behind a '
+             'proxy you run (see --proxy-hops, --trust-forwarded)')
     add('--no-http-websocket', action='store_false', dest='http_websocket',
         help='no WebSocket on the HTTP listener (<base>/ws); the page then uses the '
              'WebSocket port or long-polling')
