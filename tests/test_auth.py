@@ -1,5 +1,6 @@
 """xwterm.auth without sockets: tokens, passwords, credentials, the failure limit, pages."""
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -295,6 +296,22 @@ def test_a_right_guess_gives_its_reserved_failure_back():
     verdicts, locked_cookie = run(scenario())
     assert verdicts == [auth.DENIED] * 3 + [auth.LIMITED]
     assert locked_cookie == auth.ALLOWED
+
+
+def test_password_checks_in_flight_are_bounded():
+    """At most MAX_HASH_WAITING checks at once (MAX_HASHING of them hashing); more are
+    answered as limited and count as no failure."""
+    authenticator = auth.Authenticator(password_hash=auth.hash_password('right', 20000))
+    wrong = auth.Credential(auth.FROM_HEADER, 'wrong')
+    addresses = ['10.1.0.%d' % number for number in range(auth.MAX_HASH_WAITING + 8)]
+
+    async def scenario():
+        return await asyncio.gather(*[authenticator.authenticate(wrong, address, 'test')
+                                      for address in addresses])
+    verdicts = run(scenario())
+    assert verdicts.count(auth.DENIED) == auth.MAX_HASH_WAITING
+    assert verdicts.count(auth.LIMITED) == 8
+    assert len(authenticator.limiter) == auth.MAX_HASH_WAITING
 
 
 def test_security_headers():
