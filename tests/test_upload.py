@@ -323,3 +323,19 @@ def test_stalled_downloader_is_cut_off(tmp_path):
             writer.close()
             return received
     assert run(scenario()) < 64 * 1024 * 1024
+
+
+def test_free_space_floor_default_rule(tmp_path):
+    """By default an upload must leave 64 MiB, or a tenth of a smaller file system, free."""
+    from xwterm.upload import DEFAULT_MIN_FREE_SPACE, TransferRefused, check_free_space
+    status = os.statvfs(str(tmp_path))
+    free = status.f_bavail * status.f_frsize
+    floor = min(DEFAULT_MIN_FREE_SPACE, status.f_blocks * status.f_frsize // 10)
+    margin = 64 * 1024 * 1024      # other programs write meanwhile
+    if free < floor + 2 * margin:
+        pytest.skip('this file system is nearly full already')
+    check_free_space(str(tmp_path), free - floor - margin)
+    with pytest.raises(TransferRefused) as refused:
+        check_free_space(str(tmp_path), free - floor + margin)
+    assert refused.value.status == 507 and 'not enough free space' in str(refused.value)
+    check_free_space(str(tmp_path), free - margin, min_free=0)
