@@ -1,12 +1,17 @@
 """The library without the servers: one shell in a pty, driven from asyncio.
 
-Run it after ``pip install .``, or from a checkout with
-``PYTHONPATH=. python3 example/session_example.py``.
+Runs from a checkout as it is (``python3 example/session_example.py``: the checkout's
+root goes first on sys.path, as for miniserver.py) or with the package installed.
 Works on Python 3.6 to 3.13: ``xwterm.compat.run`` stands in for ``asyncio.run``.
 """
 
-from xwterm import Session, TerminalSize
-from xwterm.compat import run
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from xwterm import Session, TerminalSize  # noqa: E402  (needs the path above)
+from xwterm.compat import run  # noqa: E402
 
 
 async def main():

@@ -1,5 +1,5 @@
 """Real reverse proxies (Debian's nginx and Caddy) started by the tests on free loopback
-ports, configured from the snippets README shows (example/proxy/)."""
+ports, configured from the snippets docs/deployment.md shows (example/proxy/)."""
 
 import os
 import shutil
@@ -36,7 +36,7 @@ def wait_listening(port, process, guard=30):
 
 
 def snippet(name, proxy_port, upstream_port):
-    """The README snippet with this test's ports (it says 8080 and 8000)."""
+    """The docs/deployment.md snippet with this test's ports (it says 8080 and 8000)."""
     with open(os.path.join(SNIPPETS, name)) as handle:
         text = handle.read()
     text = text.replace('127.0.0.1:8000', '127.0.0.1:%d' % upstream_port)
@@ -62,10 +62,25 @@ class Proxy(object):
             stream.close()
 
 
-def start_nginx(tmp_path, upstream_port):
+def fleet_snippet(proxy_port, upstream_ports, certfile, keyfile):
+    """The docs/deployment.md fleet snippet with this test's ports and certificate (it says
+    443 and boards at 192.0.2.11:8000, 192.0.2.12:8000)."""
+    with open(os.path.join(SNIPPETS, 'nginx-fleet.conf')) as handle:
+        text = handle.read()
+    for number, upstream_port in enumerate(upstream_ports, start=11):
+        text = text.replace('192.0.2.%d:8000' % number, '127.0.0.1:%d' % upstream_port)
+    return (text.replace('listen 443 ssl;', 'listen 127.0.0.1:%d ssl;' % proxy_port)
+            .replace('/etc/nginx/tls/gateway.pem', certfile)
+            .replace('/etc/nginx/tls/gateway.key', keyfile))
+
+
+def start_nginx(tmp_path, upstream_port, make_snippet=None):
+    """Debian's nginx with the one-board snippet, or ``make_snippet(port)``'s."""
     if not os.path.exists(NGINX):
         pytest.skip('nginx is not installed')
     port = free_port()
+    text = (make_snippet(port) if make_snippet is not None
+            else snippet('nginx-xwterm.conf', port, upstream_port))
     for name in ('client', 'proxy', 'fastcgi', 'uwsgi', 'scgi'):
         (tmp_path / name).mkdir()
     conf = tmp_path / 'nginx.conf'
@@ -85,7 +100,7 @@ http {
     scgi_temp_path %(dir)s/scgi;
 %(snippet)s
 }
-''' % {'dir': tmp_path, 'snippet': snippet('nginx-xwterm.conf', port, upstream_port),
+''' % {'dir': tmp_path, 'snippet': text,
        'user': 'user root;' if os.geteuid() == 0 else ''})
     process = subprocess.Popen([NGINX, '-c', str(conf), '-p', str(tmp_path)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -101,10 +101,32 @@ def test_no_auth_on_a_network_bind_is_loud():
                                 addresses=ADDRESSES)
     warnings = texts(lines, 'WARNING')
     assert len(warnings) == 1 and 'NO AUTHENTICATION' in warnings[0]
-    assert '8000 and 8001' in warnings[0]
+    assert 'reach ports 8000 and 8001 gets' in warnings[0]
     assert texts(lines, 'HTTP') == ['https://192.0.2.2:8000/']
     quiet = banner.banner_lines('127.0.0.1', 8000, 8001, auth=None)
     assert texts(quiet, 'WARNING') == [] and 'no-auth' in texts(quiet, 'Login')[0]
+
+
+def test_warnings_agree_with_their_subjects():
+    """One port is "port", two are "ports"; "everything typed travels" alone."""
+    lines = banner.banner_lines('0.0.0.0', None, 8001, auth=None, addresses=ADDRESSES)
+    warnings = texts(lines, 'WARNING')
+    assert 'reach port 8001 gets' in warnings[0]
+    assert 'no TLS: everything typed travels the network in clear' in warnings[1]
+
+
+def test_websocket_only_banner_tells_a_client_how_to_log_in():
+    """No page to open: the login line speaks of a WebSocket client and the token."""
+    lines = banner.banner_lines('127.0.0.1', None, 8001, auth=generated())
+    assert texts(lines, 'HTTP') == []
+    assert texts(lines, 'WebSocket')[0].startswith('ws://127.0.0.1:8001/?token=')
+    login = texts(lines, 'Login')[0]
+    assert 'open a URL' not in login
+    assert 'WebSocket client' in login and 'Authorization: token TOKEN' in login
+    configured = banner.banner_lines('127.0.0.1', None, 8001,
+                                     auth=auth.Authenticator(token=TOKEN, source='XWTERM_TOKEN'))
+    assert TOKEN not in ' '.join(texts(configured, 'WebSocket') + texts(configured, 'Login'))
+    assert 'adds ?token=TOKEN' in texts(configured, 'Login')[0]
 
 
 def test_readonly_is_announced():

@@ -57,7 +57,8 @@ def test_version():
 def test_usage_errors_exit_2(args, message):
     result = cli(args)
     assert result.returncode == 2
-    assert 'usage:' in result.stderr and message in result.stderr
+    assert 'usage:' not in result.stderr and message in result.stderr
+    assert result.stderr.splitlines()[-1].endswith("--help' for the options.")
 
 
 def test_check_runs():

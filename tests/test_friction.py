@@ -79,7 +79,7 @@ def test_usage_shows_trailing_command_and_program_name():
     result = subprocess.run([SERVER_PYTHON, '-m', 'xwterm', '--bogus'], cwd=ROOT,
                             stderr=subprocess.PIPE, universal_newlines=True, timeout=GUARD)
     assert result.returncode == 2
-    assert result.stderr.startswith('usage: python3 -m xwterm [-h]')
+    assert result.stderr.startswith('python3 -m xwterm: error: unrecognized arguments: --bogus')
 
 
 def test_banner_says_installed_or_vendored():
@@ -123,33 +123,3 @@ def test_killed_session_is_logged_with_its_signal():
         assert server.wait() == 0
     assert 'killed by signal 9 (SIGKILL)' in server.stderr
     assert 'exit status -' not in server.stderr
-
-
-def test_readme_links_stay_inside_the_repository():
-    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as handle:
-        readme = handle.read()
-    assert '../shared' not in readme
-
-
-def _readme_section(title):
-    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as handle:
-        readme = handle.read()
-    start = readme.index('\n## %s\n' % title)
-    end = readme.index('\n## ', start + 1)
-    return readme[start:end]
-
-
-def test_library_example_in_readme_is_the_file_and_prints_what_readme_shows():
-    section = _readme_section('Using the library without the servers')
-    blocks = re.findall(r'```(\w*)\n(.*?)```', section, re.S)
-    code = [body for kind, body in blocks if kind == 'python'][0]
-    shown_output = [body for kind, body in blocks if kind == ''][0]
-    path = os.path.join(ROOT, 'example', 'session_example.py')
-    with open(path, encoding='utf-8') as handle:
-        source = handle.read()
-    assert source.endswith(code)
-    result = subprocess.run([SERVER_PYTHON, path], cwd='/', stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, universal_newlines=True,
-                            env=dict(os.environ, PYTHONPATH=ROOT), timeout=GUARD)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.replace('\r\n', '\n') == shown_output

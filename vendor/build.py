@@ -12,8 +12,10 @@
    sources and type stubs. The result runs on any CPU.
 2. Writes dist/xwterm-embedded-py36.tar.gz (xwterm/, example/, web/,
    vendor/py36/, README-embedded.txt) and dist/xwterm-embedded-py36-ws.tar.gz
-   (websockets only, and no web/ since nothing would serve it), reproducibly:
-   sorted entries, fixed mtime, owner and modes, no __pycache__.
+   (websockets only, and no web/ since nothing would serve it), without what a
+   board never runs (vendor/contents.py), reproducibly: sorted entries, fixed
+   mtime, owner and modes, no __pycache__.  It prints what each part costs, and
+   each bundle's README states the sizes measured here.
 
 Runs on the machine's default Python (3.6 or newer); only the packages it
 installs are meant for Python 3.6.
@@ -32,6 +34,11 @@ import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+import contents  # noqa: E402  (vendor/, beside this file)
+from xwterm import auth  # noqa: E402  (the facts the bundle's README states)
+from xwterm.cli import build_parser  # noqa: E402
 PINS = os.path.join(HERE, "requirements-py36.txt")
 TARGET = os.path.join(HERE, "py36")
 PYPI = "https://pypi.org/simple"
@@ -55,26 +62,61 @@ STRIP_NAMES = ("RECORD", "INSTALLER", "REQUESTED", "WHEEL", "direct_url.json")
 WS_ONLY = re.compile(r"^websockets($|-[^/]*\.dist-info$)")
 
 SOURCE_DIRS = ("xwterm", "example", "web")
-SOURCE_DIRS_WS = ("xwterm", "example")
 
 README = """\
-xwterm {version} for embedded boards (Python 3.6 or newer, any CPU)
+{title}
 {rule}
 
-Nothing to install on Python 3.6: {what} vendored in
-vendor/py36/ as pure Python, used only when the system has none of its own.
-Newer Pythons never use them: there, pip install aiohttp websockets.
+{name}: {size} bytes ({size_kib} KiB);
+unpacked {unpacked} bytes in {count} files (measured by vendor/build.py when it
+wrote this bundle).
+
+Nothing to install on Python 3.6: {what}
+vendored in vendor/py36/ as pure Python, used only when the system has none of
+its own. Newer Pythons never use them: there, pip install {pip}.
 
     mkdir xwterm && tar -xzf {name} -C xwterm
     cd xwterm
     python3 example/miniserver.py --check     # what can run, and from where
     python3 example/miniserver.py --bind 0.0.0.0
 
+The login is on by default. At each start the server makes a new random token
+and prints one URL per network address, each carrying it:
+
+{urls}
+
 {listeners}
-There is no authentication: use it on a trusted network only.
+To keep one token across restarts, set {token_env} (at least {token_min}
+characters) in the service's environment; or log in with a password:
+    python3 example/miniserver.py --hash-password > /etc/xwterm.hash
+then start with --password-file /etc/xwterm.hash. Without TLS the token and
+everything typed travel the network in clear: add --certfile and --keyfile (the
+banner prints an openssl command for your addresses). --no-auth turns the login
+off: then anyone who reaches the port gets a shell.
+
+Left out, since a board never runs them (vendor/contents.py says which files):
+{left_out}
+
+What each part costs, in bytes (gzip: the part compressed on its own):
+    {header}
+{costs}
 
 Vendored packages:
 {packages}
+"""
+
+LISTENERS_FULL = """\
+Open the HTTP URL in a browser: the token logs you in (a cookie), and the page
+connects to the WebSocket listener by itself (or falls back to long-polling).
+Scripts send the header "Authorization: token TOKEN" instead.
+"""
+
+LISTENERS_WS = """\
+This bundle has the WebSocket listener only (no aiohttp), so the board serves
+no page and sets no cookie: a WebSocket client logs in with the URL's
+?token=TOKEN, or sends the header "Authorization: token TOKEN". A browser page
+served from another host is refused (the Origin check): for the page, take the
+full bundle (xwterm-embedded-py36.tar.gz).
 """
 
 
@@ -156,20 +198,14 @@ def package_version():
     return match.group(1) if match else "unknown"
 
 
-def collect(source, arcbase, keep=None):
+def collect(source, arcbase):
     """[(arcname, path)] of files under source, skipping caches."""
     files = []
     for dirpath, dirnames, filenames in os.walk(source):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
         rel_dir = os.path.relpath(dirpath, source)
-        if keep is not None and rel_dir != ".":
-            if not keep(rel_dir.split(os.sep)[0]):
-                dirnames[:] = []
-                continue
         for name in filenames:
             if name.endswith((".pyc", ".pyo")):
-                continue
-            if keep is not None and rel_dir == "." and not keep(name):
                 continue
             rel = os.path.normpath(os.path.join(rel_dir, name))
             files.append((arcbase + "/" + rel.replace(os.sep, "/"),
@@ -197,8 +233,8 @@ def add_dir(tar, arcname, epoch):
     tar.addfile(info)
 
 
-def write_bundle(out_path, files, epoch):
-    """files: {arcname: bytes or source path}; written sorted, normalized."""
+def tar_bytes(files, epoch):
+    """files: {arcname: bytes or source path}; the .tar.gz, sorted and normalized."""
     dirs = set()
     for arcname in files:
         parts = arcname.split("/")[:-1]
@@ -219,51 +255,104 @@ def write_bundle(out_path, files, epoch):
                         data = f.read()
                     mode = 0o755 if os.access(source, os.X_OK) else 0o644
                     add_bytes(tar, arcname, data, mode, epoch)
-    with open(out_path, "wb") as f:
-        f.write(buf.getvalue())
     return buf.getvalue()
 
 
-def readme(name, ws_only, versions):
-    version = package_version()
-    title = "xwterm {} for embedded boards (Python 3.6 or newer, any CPU)".format(version)
-    if ws_only:
-        what = "the websockets package is"
-        listeners = ("This bundle has the WebSocket listener only (no aiohttp), so the\n"
-                     "board serves no page: connect from a page served elsewhere whose\n"
-                     "AnsiTerm wsEndpoint is BOARD:8001, or from any WebSocket client.\n"
-                     "The full bundle (xwterm-embedded-py36.tar.gz) serves the page too.\n")
-    else:
-        what = "aiohttp, websockets and their dependencies are"
-        listeners = ("Open http://BOARD:8000/ in a browser (HTTP listener); the page\n"
-                     "connects to the WebSocket listener on port 8001.\n")
-    packages = "\n".join("    {} {}".format(n, v) for n, v in versions)
-    return README.format(version=version, rule="=" * len(title), what=what,
-                         name=name, listeners=listeners,
-                         packages=packages).encode("utf-8")
+def server_defaults():
+    parser = build_parser(prog="miniserver.py")
+    return parser.get_default("http"), parser.get_default("ws")
+
+
+COST_ROW = "    {:<32} {:>5} {:>9} {:>8}"
+
+
+def readme(name, ws_only, versions, files, dropped, size):
+    """The bundle's README-embedded.txt: how to run it and log in, with the sizes and
+    costs measured on ``files`` (the bundle without this README), what was left out
+    (``dropped``: {arcname: why}) and ``size`` (the .tar.gz with it)."""
+    title = "xwterm {} for embedded boards (Python 3.6 or newer, any CPU)".format(
+        package_version())
+    http_port, ws_port = server_defaults()
+    urls = ["    WebSocket: ws://BOARD:{}/?token=TOKEN".format(ws_port)]
+    if not ws_only:
+        urls.insert(0, "    HTTP:      http://BOARD:{}/?token=TOKEN".format(http_port))
+    reasons = sorted(set(dropped.values()), key=str.lower) + [contents.STRIPPED]
+    cost_lines = [COST_ROW.format(part, count, raw, packed)
+                  for part, count, raw, packed in contents.costs(files)]
+    text_without_size = README.format(
+        title=title, rule="=" * len(title), name=name, size="{size}",
+        size_kib="{size_kib}", unpacked=contents.unpacked_size(files), count=len(files) + 1,
+        what=("the websockets package is" if ws_only
+              else "aiohttp, websockets and their dependencies are"),
+        pip="websockets" if ws_only else "aiohttp websockets",
+        urls="\n".join(urls), listeners=LISTENERS_WS if ws_only else LISTENERS_FULL,
+        token_env=auth.TOKEN_ENV, token_min=auth.MIN_TOKEN_LENGTH,
+        left_out="\n".join("  - " + reason for reason in reasons),
+        header=COST_ROW.format("part", "files", "bytes", "gzip").strip(),
+        costs="\n".join(cost_lines),
+        packages="\n".join("    {} {}".format(n, v) for n, v in versions))
+    return text_without_size.replace("{size}", str(size)).replace(
+        "{size_kib}", "{:.0f}".format(size / 1024.0)).encode("utf-8")
+
+
+def all_files():
+    """{arcname: path} of everything a bundle could hold."""
+    files = {}
+    for folder in SOURCE_DIRS:
+        for arcname, path in collect(os.path.join(ROOT, folder), folder):
+            files[arcname] = path
+    for arcname, path in collect(TARGET, "vendor/py36"):
+        files[arcname] = path
+    return files
+
+
+def bundle_files(ws_only):
+    """``(files, dropped)``: {arcname: source} of one bundle without its README, and
+    {arcname: why} of what was left out."""
+    files = {}
+    for arcname, source in all_files().items():
+        top = arcname.split("/")[0]
+        if ws_only and top == "web":
+            continue    # without aiohttp there is no HTTP listener to serve the page
+        if ws_only and arcname.startswith("vendor/py36/") \
+                and not WS_ONLY.match(arcname.split("/")[2]):
+            continue
+        files[arcname] = source
+    return contents.select(files, ws_only)
 
 
 def build_bundles(dist, epoch):
+    """Writes both bundles; their READMEs state their own sizes, so each is built until
+    the size it states is the size it has (twice, rarely three times)."""
     if not os.path.isdir(dist):
         os.makedirs(dist)
     results = []
     for suffix, ws_only in (("", False), ("-ws", True)):
         name = "xwterm-embedded-py36{}.tar.gz".format(suffix)
-        keep = WS_ONLY.match if ws_only else None
-        files = {}
-        # Without aiohttp there is no HTTP listener to serve the page.
-        for folder in SOURCE_DIRS_WS if ws_only else SOURCE_DIRS:
-            for arcname, path in collect(os.path.join(ROOT, folder), folder):
-                files[arcname] = path
-        for arcname, path in collect(TARGET, "vendor/py36", keep):
-            files[arcname] = path
+        files, dropped = bundle_files(ws_only)
         versions = [(n, v) for n, v in vendored_versions()
                     if not ws_only or WS_ONLY.match(n)]
-        files["README-embedded.txt"] = readme(name, ws_only, versions)
+        versions = [(n, v) for n, v in versions
+                    if contents.left_out("vendor/py36/%s-%s.dist-info/METADATA" % (n, v),
+                                         ws_only) is None]
+        versions += [(shim[:-3], "stand-in") for shim in contents.SHIM_FILES if not ws_only]
+        size = 0
+        for _attempt in range(10):
+            files["README-embedded.txt"] = readme(name, ws_only, sorted(versions),
+                                                  dict((k, v) for k, v in files.items()
+                                                       if k != "README-embedded.txt"),
+                                                  dropped, size)
+            data = tar_bytes(files, epoch)
+            if len(data) == size:
+                break
+            size = len(data)
+        else:
+            raise SystemExit("the size in {}'s README does not settle".format(name))
         out_path = os.path.join(dist, name)
-        data = write_bundle(out_path, files, epoch)
+        with open(out_path, "wb") as f:
+            f.write(data)
         results.append((out_path, len(data), hashlib.sha256(data).hexdigest(),
-                        len(files)))
+                        len(files), contents.costs(files)))
     return results
 
 
@@ -283,9 +372,11 @@ def main(argv=None):
     else:
         install(args.index_url)
     log("vendor/py36: " + ", ".join("{} {}".format(n, v) for n, v in vendored_versions()))
-    for path, size, digest, count in build_bundles(args.dist, epoch):
+    for path, size, digest, count, costs in build_bundles(args.dist, epoch):
         log("{}: {} bytes ({:.0f} KiB), {} files, sha256 {}".format(
             os.path.relpath(path), size, size / 1024.0, count, digest))
+        for part, files, raw, packed in costs:
+            log("    {:<32} {:>4} files {:>9} bytes {:>8} gzip".format(part, files, raw, packed))
     return 0
 
 

@@ -17,6 +17,7 @@ import logging
 import urllib.parse
 
 from . import __version__, browsercheck, protocol, pump
+from .appearance import Appearance
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, session_factory
 from .polling import (COOKIE, LongPolling, PollAnswer, PollRequest, error_answer,
                       refusal_answer)
@@ -109,12 +110,14 @@ class XwtermApp(object):
     ``authorize(info)``: optional function or coroutine function of a
     ``pump.ConnectionInfo``, returning a ``pump.Permit`` (read-only, command, env, cwd
     for this request) or None to refuse.  ``sessions``: share a ``SharedSessions``
-    with other listeners (else the app makes its own on first use).
+    with other listeners (else the app makes its own on first use).  ``appearance``: the
+    page's theme and font in ``?config`` (``appearance.Appearance``).
     """
 
     def __init__(self, command=None, env=None, cwd=None, authorize=None, sessions=None,
-                 detach_timeout=DEFAULT_DETACH_TIMEOUT, max_sessions=256):
+                 detach_timeout=DEFAULT_DETACH_TIMEOUT, max_sessions=256, appearance=None):
         self.command = command
+        self.appearance = appearance or Appearance()
         self.env = env
         self.cwd = cwd
         self.authorize = authorize
@@ -210,7 +213,8 @@ class XwtermApp(object):
         method = scope.get('method')
         if parsed.action == 'config':
             return PollAnswer(200, protocol.json_dumps({
-                'version': __version__, 'websocket': None, 'same_origin_websocket': 'ws'}))
+                'version': __version__, 'websocket': None, 'same_origin_websocket': 'ws',
+                'appearance': self.appearance.as_config()}))
         if parsed.action != 'poll' and not (method == 'POST' and parsed.action == 'file'):
             return error_answer(404, 'xwterm here: long-polling (?console), POST, ?config '
                                      'and WebSocket')

@@ -369,10 +369,11 @@ class Authenticator(object):
         return hmac.new(self.secret, b'xwterm-cookie\0' + credential.encode('utf-8'),
                         hashlib.sha256).hexdigest()
 
-    def set_cookie(self, secure=False):
-        """The ``Set-Cookie`` value that logs a browser in."""
-        return '%s=%s; Path=/; HttpOnly; SameSite=Strict%s' % (
-            COOKIE_NAME, self.cookie_value(), '; Secure' if secure else '')
+    def set_cookie(self, secure=False, path='/'):
+        """The ``Set-Cookie`` value that logs a browser in, for ``path`` (the base path:
+        servers under one host name, each under its own path, keep their logins apart)."""
+        return '%s=%s; Path=%s; HttpOnly; SameSite=Strict%s' % (
+            COOKIE_NAME, self.cookie_value(), path, '; Secure' if secure else '')
 
     def _password_key(self, password):
         return hmac.new(self.secret, b'xwterm-password\0' + password.encode('utf-8', 'replace'),

@@ -139,19 +139,29 @@ def url(scheme, host, port, token=None, path='/'):
     return '%s://%s:%d%s%s' % (scheme, host, port, path, '?token=%s' % token if token else '')
 
 
-def _login_lines(auth, readonly):
+def _login_lines(auth, readonly, page):
+    """How to log in; ``page``: an HTTP listener serves the page (else a WebSocket client
+    connects to the URL itself, which a browser cannot open)."""
     lines = []
     if auth is None:
         lines.append(('Login', 'none (--no-auth): whoever reaches these ports gets a shell'))
     elif auth.mode == 'password':
         lines.append(('Login', 'password (hash from %s)'
                       % auth.source.replace('--password-file ', '')))
-    elif auth.generated:
+    elif auth.generated and page:
         lines.append(('Login', 'token generated for this run: open a URL above, or send '
                                '"Authorization: token TOKEN"'))
-    else:
+    elif auth.generated:
+        lines.append(('Login', 'token generated for this run: a WebSocket client connects '
+                               'to the URL above (?token=TOKEN) or sends '
+                               '"Authorization: token TOKEN"'))
+    elif page:
         lines.append(('Login', 'token from %s (not shown); open a URL above and paste it, '
                                'or add ?token=TOKEN' % auth.source))
+    else:
+        lines.append(('Login', 'token from %s (not shown); a WebSocket client adds '
+                               '?token=TOKEN to the URL above or sends "Authorization: '
+                               'token TOKEN"' % auth.source))
     if readonly:
         lines.append(('Read-only', 'every client may watch, none may type (--readonly)'))
     return lines
@@ -172,18 +182,19 @@ def banner_lines(bind, http_port=None, ws_port=None, tls=False, auth=None, reado
             continue
         for host in hosts:
             lines.append((label, url(scheme, host, port, token, path)))
-    lines.extend(_login_lines(auth, readonly))
+    lines.extend(_login_lines(auth, readonly, page=http_port is not None))
     if is_loopback(bind):
         return lines
-    ports = ' and '.join(str(port) for port in (http_port, ws_port) if port is not None)
+    numbers = [str(port) for port in (http_port, ws_port) if port is not None]
+    ports = ('ports ' if len(numbers) > 1 else 'port ') + ' and '.join(numbers)
     if auth is None:
         lines.append(('WARNING', '!!! NO AUTHENTICATION on a network address: ANYONE who '
-                                 'can reach port %s gets a shell as user %s !!!'
+                                 'can reach %s gets a shell as user %s !!!'
                                  % (ports, _user())))
     if not tls:
-        what = ('everything typed' if auth is None
-                else 'the %s and everything typed' % auth.mode)
-        lines.append(('WARNING', 'no TLS: %s travel the network in clear. Make a '
+        what = ('everything typed travels' if auth is None
+                else 'the %s and everything typed travel' % auth.mode)
+        lines.append(('WARNING', 'no TLS: %s the network in clear. Make a '
                                  'certificate with:' % what))
         lines.append(('WARNING', '  ' + openssl_command([h for h in hosts
                                                          if not is_loopback(h)])))

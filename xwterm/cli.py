@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 
-from . import __version__, auth, banner, browsercheck, docroot, doctor, tls
+from . import __version__, appearance, auth, banner, browsercheck, docroot, doctor, preflight, tls
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
@@ -126,14 +126,22 @@ def _add(container, names, **kwargs):
         container.add_argument(*aliases, **hidden)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line and a pointer to --help, not the whole usage."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s\nTry '%s --help' for the options.\n"
+                  % (self.prog, message, self.prog))
+
+
 def build_parser(prog=None):
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog or program_name(), add_help=False,
         description='Serve shells to browsers over HTTP long-poll and WebSocket. '
                     'Every endpoint needs the login token printed at start (see security).',
         epilog='Trailing arguments are the command to run, e.g. '
                '"xwterm --http 0 -- htop -d 5". The original sample server\'s '
-               'single-dash spellings are accepted too (see README).')
+               'single-dash spellings are accepted too (see docs/options.md).')
 
     def add(*names, **kwargs):
         _add(parser, names, **kwargs)
@@ -197,6 +205,7 @@ def build_parser(prog=None):
         help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
     _add_hardening_options(parser)
+    _add_appearance_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
     add('-d', '-debug', '--debug', action='store_const', const='DEBUG', dest='log_level',
@@ -337,6 +346,36 @@ def _add_hardening_options(parser):
     add('--page-port', type=int, help=argparse.SUPPRESS)
 
 
+def _add_appearance_options(parser):
+    group = parser.add_argument_group(
+        'appearance', 'The page\'s look, sent to it in ?config; a page may override each by '
+        'its query: ?theme=light&font-size=16&font-family=monospace.')
+    add = group.add_argument
+    add('--theme', default=appearance.DEFAULT_THEME,
+        metavar='NAME', help='colour theme: %s (default: %%(default)s)'
+        % ', '.join(appearance.THEMES))
+    add('--font-size', default=None,
+        metavar='PIXELS', help='font size in CSS pixels, %d-%d (default: the page\'s, 15)'
+        % (appearance.MIN_FONT_SIZE, appearance.MAX_FONT_SIZE))
+    add('--font-family', default=None,
+        metavar='FAMILIES', help='CSS font-family list, e.g. "\'Fira Code\', monospace" '
+        '(default: the page\'s, DejaVu Sans Mono and other monospace fonts)')
+
+
+def _appearance(options):
+    """The page's look from the options; ValueError naming the option if one is bad."""
+    for option, check, value in (('--theme', appearance.check_theme, options.theme),
+                                 ('--font-size', appearance.check_font_size, options.font_size),
+                                 ('--font-family', appearance.check_font_family,
+                                  options.font_family)):
+        if value is not None:
+            try:
+                check(value)
+            except ValueError as error:
+                raise ValueError('%s: %s' % (option, error))
+    return appearance.Appearance(options.theme, options.font_size, options.font_family)
+
+
 def _check_security_options(parser, options):
     """Usage errors among the security options (exit 2 through ``parser.error``)."""
     if options.no_auth and (options.token is not None or options.password_file):
@@ -394,12 +433,35 @@ def _settings_from_parent(fd):
     return authenticator, material
 
 
-def hash_password_interactively(ask=getpass.getpass):
-    """``--hash-password``: the password twice, then its hash on stdout (exit status)."""
+#: The most ``--hash-password`` reads from a pipe: a password, perhaps twice.
+PASSWORD_PIPE_LIMIT = 64 * 1024
+
+
+def _passwords_from_pipe(stream):
+    """``(first, second)`` from piped input (``echo PW | xwterm --hash-password``): the
+    first line, and the second if there is one (a confirmation), else the first again."""
+    lines = stream.read(PASSWORD_PIPE_LIMIT).splitlines()
+    if not lines:
+        raise EOFError
+    return lines[0], lines[1] if len(lines) > 1 else lines[0]
+
+
+def hash_password_interactively(ask=None, stdin=None):
+    """``--hash-password``: the password twice on the terminal (``ask``), or from a pipe
+    on stdin; then its hash on stdout (exit status)."""
+    if ask is None:
+        ask = getpass.getpass
+        stdin = sys.stdin if stdin is None else stdin
     try:
-        first = ask('Password: ')
-        second = ask('Again: ')
+        if stdin is not None and not stdin.isatty():
+            first, second = _passwords_from_pipe(stdin)
+        else:
+            first = ask('Password: ')
+            second = ask('Again: ')
     except (EOFError, KeyboardInterrupt):
+        print('xwterm: no password given', file=sys.stderr)
+        return 1
+    if not first:
         print('xwterm: no password given', file=sys.stderr)
         return 1
     if first != second:
@@ -422,6 +484,11 @@ def main(argv=None):
         return hash_password_interactively()
     _check_security_options(parser, options)
     try:
+        look = _appearance(options)
+    except ValueError as error:
+        print('xwterm: %s' % error, file=sys.stderr)
+        return 2
+    try:
         authenticator, tls_material = security_settings(options, os.environ)
     except (auth.AuthConfigError, tls.TlsConfigError) as error:
         parser.error(str(error))
@@ -437,6 +504,10 @@ def main(argv=None):
     if windows:
         _select_windows_backend(options)
     command = _command(parser, options)
+    problem = _startup_problem(options, command)
+    if problem:
+        print('xwterm: %s' % problem, file=sys.stderr)
+        return 2
     level = logging.ERROR if options.quiet else getattr(logging, options.log_level)
     _configure_logging(level)
 
@@ -460,7 +531,8 @@ def main(argv=None):
         max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
-        auth=authenticator, tls=tls_material, readonly=options.readonly)
+        auth=authenticator, tls=tls_material, readonly=options.readonly,
+        appearance=look)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
@@ -472,6 +544,22 @@ def main(argv=None):
         print('xwterm: cannot listen: %s' % error, file=sys.stderr)
         return 1
     return 0
+
+
+def _startup_problem(options, command):
+    """The first thing that would make the server fail later, as one line (or None).
+    The default upload folder is not probed: a board with a read-only home still starts."""
+    checks = [lambda: preflight.command_problem(command)]
+    if options.docroot and not options.no_http:
+        checks.append(lambda: preflight.docroot_problem(options.docroot))
+    explicit_upload_dir = options.upload_dir != DEFAULT_UPLOAD_DIR
+    if explicit_upload_dir and not options.no_upload and not options.no_http:
+        checks.append(lambda: preflight.upload_dir_problem(options.upload_dir))
+    for check in checks:
+        problem = check()
+        if problem:
+            return problem
+    return None
 
 
 def _why_nothing_runs(options):

@@ -58,9 +58,15 @@ def main(argv=None):
     for name in args:
         if os.path.isfile(name):
             requests.append(download_request(name))
+            continue
+        if os.path.isdir(name):
+            reason = 'is a directory (only files can be downloaded)'
+        elif os.path.exists(name):
+            reason = 'not a regular file'
         else:
-            sys.stderr.write('xwterm-get: %s: no such file\n' % name)
-            status = 1
+            reason = 'no such file'
+        sys.stderr.write('xwterm-get: %s: %s\n' % (name, reason))
+        status = 1
     if requests:
         out = _terminal()
         out.write(''.join(requests))

@@ -25,6 +25,7 @@ import time
 from aiohttp import web
 
 from . import __version__, aiohttp6978, aiohttp_ws, auth, browsercheck, docroot, protocol, pump
+from .appearance import Appearance
 from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
                          PeerTimeoutError, ProtocolError, ReadOnlyError, SessionClosedError,
@@ -79,7 +80,8 @@ class HttpListener(object):
     or ``None`` for ``/?config``.  A polled client without a request for
     ``idle_timeout`` seconds (0: never) is detached; one timer, set for the earliest
     expiry, does that (no periodic tick).  With an ``authenticator`` (``auth``) every
-    request needs the login; ``secure``: served over TLS; ``readonly``: nobody types.
+    request needs the login; ``secure``: served over TLS; ``readonly``: nobody types;
+    ``appearance``: the page's theme and font in ``?config`` (``appearance.Appearance``).
     ``csp``: the Content-Security-Policy of the document root's HTML pages (None: by
     hash, see ``csp.inline_script_hashes``; '': none).  With ``trust_proxy``,
     ``proxy_hops`` and ``trust_forwarded`` say which forwarded values are believed
@@ -90,9 +92,13 @@ class HttpListener(object):
                  websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None, transfers=None,
                  authenticator=None, secure=False, readonly=False, base_path='/',
                  websocket=True, trust_proxy=False, authorize=None, compression=False,
-                 proxy_hops=1, trust_forwarded=False, allow_origins=(), csp=None):
+                 proxy_hops=1, trust_forwarded=False, allow_origins=(), csp=None,
+                 appearance=None):
         self.sessions = sessions
-        self.door = HttpDoor(authenticator, secure) if authenticator is not None else None
+        self.appearance = appearance or Appearance()
+        cookie_path = protocol.check_base_path(base_path)
+        self.door = (HttpDoor(authenticator, secure, cookie_path=cookie_path)
+                     if authenticator is not None else None)
         self.readonly = readonly
         self.page_headers = PageHeaders(csp)
         self.transfers = transfers if transfers is not None else Transfers()
@@ -128,6 +134,13 @@ class HttpListener(object):
         if self.websocket:
             router.add_get(self.base_path + 'ws', self._websocket)
         router.add_route('*', self.base_path + '{tail:.*}', self._dispatch)
+        if self.base_path != '/':
+            router.add_get(self.base_path.rstrip('/'), self._to_base_path)
+
+    async def _to_base_path(self, request):
+        """``/term`` is ``/term/``: the page's relative URLs need the trailing slash."""
+        query = request.query_string
+        raise web.HTTPMovedPermanently(self.base_path + ('?' + query if query else ''))
 
     @property
     def port(self):
@@ -242,7 +255,8 @@ class HttpListener(object):
             if query.action == 'config':
                 return _json_response(protocol.json_dumps({
                     'version': __version__, 'websocket': self.websocket_info(),
-                    'same_origin_websocket': 'ws' if self.websocket else None}))
+                    'same_origin_websocket': 'ws' if self.websocket else None,
+                    'appearance': self.appearance.as_config()}))
             if query.action in ('sessions', 'kill') and self.readonly:
                 return _error(403, 'read-only server: ?%s needs full access' % query.action)
             if query.action == 'sessions':
@@ -356,14 +370,14 @@ class HttpListener(object):
     async def _poll(self, request, query):
         poll_request = self._poll_request(request)
         poll_request.permit = await self._permit(request)
-        return _answer(await self.polling.poll(poll_request, query))
+        return _answer(await self.polling.poll(poll_request, query), self.base_path)
 
     async def _post(self, request, query):
         if not self._allowed(request):
             return _error(403, 'origin or host not allowed')
         poll_request = self._poll_request(request)
         poll_request.permit = await self._permit(request)
-        return _answer(await self.polling.post(poll_request, query))
+        return _answer(await self.polling.post(poll_request, query), self.base_path)
 
     async def _permit(self, request):
         """The embedding host's decision for this request (full access without a hook)."""
@@ -442,11 +456,11 @@ def _repeated_header(request):
     return _error(400, 'malformed request: %s given twice' % repeated)
 
 
-def _answer(answer):
+def _answer(answer, cookie_path='/'):
     response = _json_response(answer.body, status=answer.status)
     if answer.cookie is not None:
-        response.headers.add('Set-Cookie', '%s=%s; Path=/; HttpOnly; SameSite=Strict'
-                             % (COOKIE, answer.cookie))
+        response.headers.add('Set-Cookie', '%s=%s; Path=%s; HttpOnly; SameSite=Strict'
+                             % (COOKIE, answer.cookie, cookie_path))
     return response
 
 

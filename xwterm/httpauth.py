@@ -44,12 +44,14 @@ def _wants_html(request):
 class HttpDoor(object):
     """Checks every request of the HTTP listener against ``authenticator``.
 
-    ``secure``: the listener speaks TLS, so the cookie gets ``Secure``.
+    ``secure``: the listener speaks TLS, so the cookie gets ``Secure``; ``cookie_path``:
+    the base path the cookie is for.
     """
 
-    def __init__(self, authenticator, secure=False):
+    def __init__(self, authenticator, secure=False, cookie_path='/'):
         self.auth = authenticator
         self.secure = secure
+        self.cookie_path = cookie_path
 
     async def check(self, request, page_visit):
         """None when the request may pass; else the response that refuses it (or the
@@ -85,7 +87,8 @@ class HttpDoor(object):
         --trust-proxy) a proxy's."""
         response = web.Response(status=303, headers={
             'Location': target, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer'})
-        response.headers.add('Set-Cookie', self.auth.set_cookie(self.secure or request.secure))
+        response.headers.add('Set-Cookie', self.auth.set_cookie(self.secure or request.secure,
+                                                            self.cookie_path))
         return response
 
     def _refusal(self, request, verdict, page):

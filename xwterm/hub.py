@@ -1,7 +1,7 @@
 """Shared sessions: one shell, one output pump, any number of attached clients.
 
 A :class:`SharedSession` reads its shell in one place (the pump) and hands every
-chunk to each attached :class:`Client`.  The rules, as numbers in README ("Sessions"):
+chunk to each attached :class:`Client`.  The rules, as numbers in docs/sessions.md:
 
 * One client: lossless, and the pump reads only while that client's backlog is
   below its ``pace_limit`` -- a client that stops reading stops the shell.

@@ -62,8 +62,9 @@ class ServerConfig(object):
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
                  http_websocket=True, proxy_hops=1, trust_forwarded=False, allow_origins=(),
                  page_port=None, max_upload_total=DEFAULT_MAX_UPLOAD_TOTAL,
-                 min_free_space=None, csp=None):
+                 min_free_space=None, csp=None, appearance=None):
         self.bind = bind
+        self.appearance = appearance
         self.proxy_hops = proxy_hops
         self.trust_forwarded = trust_forwarded
         self.allow_origins = tuple(allow_origins)
@@ -240,6 +241,7 @@ class Server(object):
                                          trust_forwarded=self.config.trust_forwarded,
                                          allow_origins=self.config.allow_origins,
                                          csp=self.config.csp,
+                                         appearance=self.config.appearance,
                                          compression=self.config.compression)
                 await self.http.start(self._guard('HTTP', await bind_socket(
                     self.config.bind, self.config.http_port, 'HTTP listener',

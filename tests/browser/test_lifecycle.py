@@ -266,24 +266,29 @@ def test_signal_is_named(start_server, open_terminal):
     term.wait_line('[session ended: killed by signal 9; press any key for a new one]')
 
 
-def start_failing_server(start_server, *extra_args):
-    """A server whose command cannot start (the same Server, restarted with another command)."""
+def start_failing_server(start_server, tmp_path, *extra_args):
+    """A server whose command cannot start (the same Server, restarted with another command):
+    an executable file that is no program passes the server's check at start, and every
+    session's start fails (exec format error)."""
     server = start_server(*extra_args)
     server.stop()
-    server.command = ['/nonexistent']
+    program = tmp_path / 'not-a-program'
+    program.write_bytes(b'\x00\x01 not a program')
+    program.chmod(0o755)
+    server.command = [str(program)]
     return server.start()
 
 
-def test_start_failure_shows_the_reason_over_websocket(start_server, open_terminal):
-    server = start_failing_server(start_server)
+def test_start_failure_shows_the_reason_over_websocket(start_server, open_terminal, tmp_path):
+    server = start_failing_server(start_server, tmp_path)
     term = open_terminal(server.url)
     term.wait_state('state => state === "failed"')
     assert 'cannot start the shell' in term.screen_text()
     assert 'cannot start the shell' in term.page.evaluate('window.term.driver.stateText')
 
 
-def test_start_failure_shows_the_reason_over_http(start_server, open_terminal):
-    server = start_failing_server(start_server, '--no-websocket', '--no-http-websocket')
+def test_start_failure_shows_the_reason_over_http(start_server, open_terminal, tmp_path):
+    server = start_failing_server(start_server, tmp_path, '--no-websocket', '--no-http-websocket')
     term = open_terminal(server.url)
     term.wait_state('state => state === "failed"')
     assert 'cannot start the shell' in term.screen_text()

@@ -8,7 +8,7 @@ xterm.js headless and to web/conformance.html in Chromium, whole and in 7-byte c
 and prints the seeds whose screens differ; --minimize shrinks one seed to a minimal
 stream (delta debugging over the generated tokens).
 
-    python3 tests/conformance/fuzz.py --seeds 0:150 [--no-orphans]
+    python3 tests/conformance/fuzz.py --seeds 0:150 [--no-orphans] [--editing]
     python3 tests/conformance/fuzz.py --minimize 41 [--chunk 7] [--must TEXT]
 
 Streams on which xterm.js itself throws are skipped (reported).  Findings go to
@@ -84,11 +84,29 @@ def token(r, cols, rows, texts=TEXTS):
     return "".join(r.choice("abcdefghij") for _ in range(r.randint(1, cols + 5)))
 
 
-def tokens(seed, n=400, orphans=True):
+def editing_token(r):
+    """DECSCA, DECSED, DECSEL, DECIC or DECDC (--editing)."""
+    k = r.randint(0, 4)
+    if k == 0:
+        return CSI + r.choice(["", "0", "1", "1", "2"]) + '"q'
+    if k < 3:
+        return CSI + "?" + r.choice(["", "0", "1", "2"]) + "JK"[k - 1]
+    return CSI + _param(r) + r.choice(["'}", "'~"])
+
+
+def tokens(seed, n=400, orphans=True, editing=False):
+    """The stream of a seed; `editing` mixes in the VT420 editing set from a second
+    generator, so that the plain streams stay what they were."""
     cols, rows = SIZES[seed % len(SIZES)]
     r = random.Random(seed)
+    extra = random.Random("editing-%d" % seed)
     texts = TEXTS if orphans else [t for t in TEXTS if t not in ORPHANS]
-    return [token(r, cols, rows, texts) for _ in range(n)], cols, rows
+    out = []
+    for _ in range(n):
+        out.append(token(r, cols, rows, texts))
+        if editing and extra.random() < 0.15:
+            out.append(editing_token(extra))
+    return out, cols, rows
 
 
 class Checker:
@@ -117,10 +135,10 @@ class Checker:
         return True, harness.describe(res, expected, got, limit=6)
 
 
-def run_seeds(checker, first, last, orphans=True):
+def run_seeds(checker, first, last, orphans=True, editing=False):
     bad = 0
     for seed in range(first, last):
-        toks, cols, rows = tokens(seed, orphans=orphans)
+        toks, cols, rows = tokens(seed, orphans=orphans, editing=editing)
         data = "".join(toks).encode("utf-8")
         for chunk in (None, 7):
             differs, text = checker.check(data, cols, rows, chunk)
@@ -136,8 +154,8 @@ def run_seeds(checker, first, last, orphans=True):
     return bad
 
 
-def minimize(checker, seed, chunk, must, orphans=True):
-    toks, cols, rows = tokens(seed, orphans=orphans)
+def minimize(checker, seed, chunk, must, orphans=True, editing=False):
+    toks, cols, rows = tokens(seed, orphans=orphans, editing=editing)
 
     def fails(ts):
         differs, text = checker.check("".join(ts).encode("utf-8"), cols, rows, chunk)
@@ -173,6 +191,8 @@ def main(argv=None):
     ap.add_argument("--must", default="", help="with --minimize: text the diff must show")
     ap.add_argument("--no-orphans", action="store_true",
                     help="no bare combining marks / variation selectors in the text")
+    ap.add_argument("--editing", action="store_true",
+                    help="mix in DECSCA, DECSED/DECSEL and DECIC/DECDC")
     args = ap.parse_args(argv)
     with harness.serve() as url, harness.chromium() as browser:
         page = harness.ConformancePage(browser, url, os.environ.get(
@@ -180,10 +200,10 @@ def main(argv=None):
         checker = Checker(page)
         if args.minimize is not None:
             minimize(checker, args.minimize, args.chunk or None, args.must,
-                     not args.no_orphans)
+                     not args.no_orphans, args.editing)
             return 0
         first, last = (int(x) for x in args.seeds.split(":"))
-        run_seeds(checker, first, last, not args.no_orphans)
+        run_seeds(checker, first, last, not args.no_orphans, args.editing)
     return 0
 
 

@@ -6,7 +6,7 @@ fixed prompt) at 80x24 and at 120x40, types scripted keystrokes into them and sa
 raw bytes the programs wrote.  The corpus is committed; CI replays it and needs none of
 these programs.  Recording needs (Debian):
 
-    apt-get install -y vim less procps htop mc dialog nano
+    apt-get install -y vim less procps htop mc dialog nano vttest
 
 Usage:
     python3 tests/conformance/record.py              # everything, both sizes
@@ -50,6 +50,7 @@ class Session:
         self.cols, self.rows, self.home = cols, rows, home
         self.out = bytearray()
         self.checkpoints = {}
+        self.answers = ()       # [(regex, reply)]: what a terminal would answer to a query
         env = {
             "TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
             "HOME": home, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
@@ -78,6 +79,9 @@ class Session:
         if not data:
             return False
         self.out += data
+        for query, reply in self.answers:
+            for _ in query.finditer(data):
+                os.write(self.fd, reply)
         return True
 
     def quiet(self, idle=0.4, limit=8.0):
@@ -368,6 +372,39 @@ def rec_vim(s):
     s.checkpoint("vim")
     s.send(":qa!\r", idle=0.8)
     s.checkpoint("vim-quit")
+
+
+# vttest waits for the terminal's identity (DA1, DECRQSS DECSCL) before its menus: answer as a
+# VT420-level xterm would, so that its VT220/VT420 tests run.
+VTTEST_ANSWERS = (
+    (re.compile(rb"\x1b\[0?c"), b"\x1b[?64;1;2;6;9;15;18;21;22c"),
+    (re.compile(rb"\x1bP\$q\"p\x1b\\"), b"\x1bP1$r64;1\"p\x1b\\"),
+)
+
+
+@recording("vttest")
+def rec_vttest(s):
+    """vttest's own checks of DECSCA with DECSED/DECSEL and of DECIC/DECDC."""
+    s.answers = VTTEST_ANSWERS
+    s.run("vttest", idle=1.0)
+    s.send("11\r")                      # non-VT100 terminals
+    s.send("1\r")                       # VT220
+    s.send("2\r")                       # screen-display functions
+    s.send("4\r", idle=0.8)             # protected areas: DECSED, DECSEL
+    s.checkpoint("vttest-decsca")
+    s.send("\r", idle=0.8)              # then EL, ED
+    s.checkpoint("vttest-decsca-eled")
+    s.send("\r", idle=0.8)              # then ECH, ICH, DCH
+    s.checkpoint("vttest-decsca-ech")
+    s.send("\r")
+    s.send("0\r")
+    s.send("0\r")
+    s.send("3\r")                       # VT420
+    s.send("3\r")                       # editing sequences
+    s.send("9\r", idle=0.8)             # DECIC
+    s.checkpoint("vttest-decic")
+    s.send("\r", idle=0.8)              # DECDC
+    s.checkpoint("vttest-decdc")
 
 
 @recording("vim-cjk")

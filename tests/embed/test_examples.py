@@ -1,4 +1,4 @@
-"""The embedding examples of README, run as they are: each serves on a free loopback
+"""The embedding examples of docs/embedding.md, run as they are: each serves on a free loopback
 port, a real client gets a shell round trip, the shell ends with its client, and the
 host's shutdown (SIGTERM) leaves no process behind."""
 
@@ -86,10 +86,10 @@ def test_an_embedding_example_serves_shells_and_leaves_nothing(name, path, heade
         example.stop()
 
 
-def test_readme_embedding_snippets_are_the_tested_examples():
-    with open(os.path.join(ROOT, 'README.md')) as handle:
-        readme = handle.read()
-    section = readme.split('## Embedding in your application', 1)[1].split('\n## ', 1)[0]
+def test_documented_embedding_snippets_are_the_tested_examples():
+    with open(os.path.join(ROOT, 'docs', 'embedding.md')) as handle:
+        page = handle.read()
+    section = page.split('## Embedding in your application', 1)[1].split('\n## ', 1)[0]
     blocks = section.split('```python\n')[1:]
     assert len(blocks) == 3
     examples = ''

@@ -52,9 +52,9 @@ def test_page_long_poll_and_websocket_through_the_proxy(name, tmp_path, caplog):
     assert 'HTTP client 127.0.0.1' in caplog.text
 
 
-def test_readme_shows_the_snippets_the_tests_use():
-    with open(os.path.join(ROOT, 'README.md')) as handle:
+def test_deployment_page_shows_the_snippets_the_tests_use():
+    with open(os.path.join(ROOT, 'docs', 'deployment.md')) as handle:
         readme = handle.read()
-    for name in ('nginx-xwterm.conf', 'Caddyfile'):
+    for name in ('nginx-xwterm.conf', 'Caddyfile', 'nginx-fleet.conf'):
         with open(os.path.join(SNIPPETS, name)) as handle:
             assert handle.read().strip() in readme, name

@@ -1,6 +1,6 @@
 // CSI sequences: the dispatcher and the editing operations it runs (erase, insert/delete
 // lines and characters, scroll regions, REP, device status reports).
-import { deleteCells, eraseCells, insertCells } from './lines.js';
+import { B_PROTECTED, EMPTY_CELL, deleteCells, eraseCells, insertCells, setCell } from './lines.js';
 import { PRINT_CHUNK } from './parser.js';
 
 export class CsiMethods {
@@ -24,8 +24,10 @@ export class CsiMethods {
       case 0x48: case 0x66:                                                  // CUP, HVP
         this._setCursor(this._paramCount >= 2 ? (p[1] || 1) - 1 : 0, n - 1); break;
       case 0x49: this._tab(n); break;                                        // CHT
-      case 0x4a: case 0x3f4a: this._eraseInDisplay(p[0]); break;             // ED, DECSED
-      case 0x4b: case 0x3f4b: this._eraseInLine(p[0]); break;                // EL, DECSEL
+      case 0x4a: this._eraseInDisplay(p[0], false); break;                   // ED
+      case 0x3f4a: this._eraseInDisplay(p[0], true); break;                  // DECSED
+      case 0x4b: this._eraseInLine(p[0], false); break;                      // EL
+      case 0x3f4b: this._eraseInLine(p[0], true); break;                     // DECSEL
       case 0x4c: this._insertLines(n); break;                                // IL
       case 0x4d: this._deleteLines(n); break;                                // DL
       case 0x50: this._restrictCursor(); deleteCells(s.line(s.y), s.x, Math.min(n, this.cols), 0, this._eraseBg()); this.dirty[s.y] = 1; break; // DCH
@@ -58,6 +60,17 @@ export class CsiMethods {
       case 0x75: this._restoreCursor(); break;                               // SCORC
       case 0x2040: this._shiftColumns(n, true); break;                       // SL
       case 0x2041: this._shiftColumns(n, false); break;                      // SR
+      case 0x2271: this._selectProtection(); break;                          // DECSCA
+      case 0x277d: this._insertColumns(n, true); break;                      // DECIC
+      case 0x277e: this._insertColumns(n, false); break;                     // DECDC
+      case 0x3e71: this._reportVersion(); break;                             // XTVERSION
+      case 0x2478: this._fillRectangle(); break;                             // DECFRA
+      case 0x247a: this._eraseRectangle(false); break;                       // DECERA
+      case 0x247b: this._eraseRectangle(true); break;                        // DECSERA
+      case 0x2476: this._copyRectangle(); break;                             // DECCRA
+      case 0x2472: this._changeAttributes(false); break;                     // DECCARA
+      case 0x2474: this._changeAttributes(true); break;                      // DECRARA
+      case 0x2a78: this._selectAttributeExtent(); break;                     // DECSACE
       default: break;
     }
     this.joinWidth = 0;
@@ -75,28 +88,30 @@ export class CsiMethods {
     this._moveCursor(0, toBottom >= 0 ? Math.min(toBottom, n) : n);
   }
 
-  _eraseInDisplay(mode) {
+  // ED, and DECSED (`selective`: protected cells stay).
+  _eraseInDisplay(mode, selective) {
     const s = this.screen, bg = this._eraseBg();
     this._restrictCursor(this.cols);
+    const clear = (y) => this._clearRow(s.line(y), bg, selective);
     switch (mode) {
       case 0: {
         const row = s.line(s.y);
-        eraseCells(row, s.x, this.cols, bg);
+        eraseCells(row, s.x, this.cols, bg, selective);
         if (s.x === 0) row.wrapped = false;
-        for (let y = s.y + 1; y < this.rows; y++) s.line(y).clear(bg);
+        for (let y = s.y + 1; y < this.rows; y++) clear(y);
         this._markRows(s.y, this.rows - 1);
         break;
       }
       case 1: {
-        eraseCells(s.line(s.y), 0, s.x + 1, bg);
+        eraseCells(s.line(s.y), 0, s.x + 1, bg, selective);
         s.line(s.y).wrapped = false;
         if (s.x + 1 >= this.cols && s.y + 1 < this.rows) s.line(s.y + 1).wrapped = false;
-        for (let y = 0; y < s.y; y++) s.line(y).clear(bg);
+        for (let y = 0; y < s.y; y++) clear(y);
         this._markRows(0, s.y);
         break;
       }
       case 2:
-        for (let y = 0; y < this.rows; y++) s.line(y).clear(bg);
+        for (let y = 0; y < this.rows; y++) clear(y);
         this._markRows(0, this.rows - 1);
         break;
       case 3:
@@ -106,17 +121,24 @@ export class CsiMethods {
     }
   }
 
-  _eraseInLine(mode) {
+  _clearRow(row, bg, selective) {
+    if (!selective) { row.clear(bg); return; }
+    for (let x = 0; x < row.length; x++) if (!(row.cells[x * 3 + 2] & B_PROTECTED)) setCell(row, x, EMPTY_CELL, 0, bg);
+    row.wrapped = false;
+  }
+
+  // EL, and DECSEL (`selective`: protected cells stay).
+  _eraseInLine(mode, selective) {
     const s = this.screen, bg = this._eraseBg();
     this._restrictCursor(this.cols);
     const row = s.line(s.y);
     if (mode === 0) {
-      eraseCells(row, s.x, this.cols, bg);
+      eraseCells(row, s.x, this.cols, bg, selective);
       if (s.x === 0) row.wrapped = false;
     } else if (mode === 1) {
-      eraseCells(row, 0, s.x + 1, bg);
+      eraseCells(row, 0, s.x + 1, bg, selective);
     } else if (mode === 2) {
-      eraseCells(row, 0, this.cols, bg);
+      eraseCells(row, 0, this.cols, bg, selective);
       row.wrapped = false;
     }
     this.dirty[s.y] = 1;

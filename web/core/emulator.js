@@ -10,6 +10,8 @@ import { ControlMethods } from './controls.js';
 import { CsiMethods } from './csi.js';
 import { ModeMethods } from './modes.js';
 import { SgrMethods } from './sgr.js';
+import { RectMethods } from './rect.js';
+import { HyperlinkMethods } from './hyperlinks.js';
 import { Screen, resizeScreen } from './screen.js';
 import { COLOR_PARTS, GROUND, MAX_PARAMS, PARSE_PIECE, PRINT_CHUNK } from './parser.js';
 import { defaultModes } from './modes.js';
@@ -50,7 +52,9 @@ export class Emulator {
     // link itself recompute that bit, DECRC restores the saved one.
     this.linkActive = false;
     this.extendedBit = false;
+    this._resetLinks();
     this.linkFlag = 0;              // F_UNDERLINE while a link is shown underlined
+    this.rectangleExtent = false;   // DECSACE 2: DECCARA/DECRARA act on the rectangle
     this.charsets = [null, null, null, null];
     this.glevel = 0;
     this.charset = null;            // the mapping in effect (GL)
@@ -148,7 +152,7 @@ export class Emulator {
   }
 }
 
-installMethods(Emulator, ParserMethods, PrintingMethods, ControlMethods, CsiMethods, ModeMethods, SgrMethods);
+installMethods(Emulator, ParserMethods, PrintingMethods, ControlMethods, CsiMethods, ModeMethods, SgrMethods, RectMethods, HyperlinkMethods);
 
 function dumpColor(c) {
   if (c === DEFAULT_COLOR) return null;

@@ -17,8 +17,8 @@ export const MODE_RGB = 2 << 24;
 // fg word flags
 export const F_BOLD = 1 << 26, F_DIM = 1 << 27, F_ITALIC = 1 << 28, F_UNDERLINE = 1 << 29,
   F_INVERSE = 1 << 30, F_BLINK = 1 << 31;
-// bg word flags
-export const B_HIDDEN = 1 << 26, B_STRIKE = 1 << 27, B_OVERLINE = 1 << 28;
+// bg word flags (B_PROTECTED: DECSCA, not a visible attribute)
+export const B_HIDDEN = 1 << 26, B_STRIKE = 1 << 27, B_OVERLINE = 1 << 28, B_PROTECTED = 1 << 29;
 
 export function colorOf(word) {
   const mode = word & 0x03000000;
@@ -120,8 +120,10 @@ export function deleteCells(row, pos, n, fg, bg) {
   if (cellWidth(row, pos) === 0 && !cellHasContent(row, pos)) setCell(row, pos, EMPTY_CELL, fg, bg);
 }
 
-// Blanks [start, end); a wide char cut at either edge is blanked too.
-export function eraseCells(row, start, end, bg) {
+// Blanks [start, end); a wide char cut at either edge is blanked too. With `keepProtected`
+// (DECSED/DECSEL) cells printed under DECSCA 1 stay, as in xterm.js.
+export function eraseCells(row, start, end, bg, keepProtected = false) {
+  if (keepProtected) { eraseUnprotected(row, start, end, bg); return; }
   const cols = row.length;
   if (start && cellWidth(row, start - 1) === 2) setCell(row, start - 1, EMPTY_CELL, 0, bg);
   if (end < cols && cellWidth(row, end - 1) === 2) setCell(row, end, EMPTY_CELL, 0, bg);
@@ -132,4 +134,12 @@ export function eraseCells(row, start, end, bg) {
   }
   const c = row.cells;
   for (let i = start * 3; i < end * 3; i += 3) { c[i] = EMPTY_CELL; c[i + 1] = 0; c[i + 2] = bg; }
+}
+
+function eraseUnprotected(row, start, end, bg) {
+  const cols = row.length, c = row.cells;
+  const isProtected = (x) => (c[x * 3 + 2] & B_PROTECTED) !== 0;
+  if (start && cellWidth(row, start - 1) === 2 && !isProtected(start - 1)) setCell(row, start - 1, EMPTY_CELL, 0, bg);
+  if (end < cols && cellWidth(row, end - 1) === 2 && !isProtected(end)) setCell(row, end, EMPTY_CELL, 0, bg);
+  for (let x = start; x < end && x < cols; x++) if (!isProtected(x)) setCell(row, x, EMPTY_CELL, 0, bg);
 }

@@ -43,6 +43,7 @@ export class ModeMethods {
     this.fg = 0;
     this.bg = 0;
     this.linkActive = false;
+    this.linkBits = 0;
     this._updateExtendedBit();
     const { mouseTracking, mouseSgr, newline } = this.modes;
     this.modes = Object.assign(defaultModes(), { mouseTracking, mouseSgr, newline });

@@ -320,6 +320,7 @@ export class ParserMethods {
       const sep = text.indexOf(';');
       if (sep >= 0) {
         this.linkActive = sep + 1 < text.length;
+        this._startLink(text.slice(sep + 1));
         this._updateExtendedBit();
       }
       return;

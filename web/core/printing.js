@@ -8,6 +8,7 @@ export class PrintingMethods {
   // The hot path: printable ASCII with no charset mapping and no insert mode.
   _printAscii(bytes, i, end) {
     const s = this.screen, cols = this.cols, fg = this.fg | this.linkFlag, bg = this.bg;
+    const content = WIDTH_1 | this.linkBits;
     let x = s.x;
     let row = s.line(s.y);
     this.dirty[s.y] = 1;
@@ -28,7 +29,7 @@ export class PrintingMethods {
       const stop = Math.min(end, i + cols - x);
       let k = x * 3;
       for (; i < stop; i++, k += 3) {
-        cells[k] = bytes[i] | WIDTH_1;
+        cells[k] = bytes[i] | content;
         cells[k + 1] = fg;
         cells[k + 2] = bg;
       }
@@ -80,7 +81,7 @@ export class PrintingMethods {
   // General printing: charsets, wide chars, combining marks, insert mode.
   _print(cps, count) {
     const s = this.screen, cols = this.cols, fg = this.fg | this.linkFlag, bg = this.bg;
-    const charset = this.charset, insert = this.modes.insert;
+    const charset = this.charset, insert = this.modes.insert, link = this.linkBits;
     let row = s.line(s.y);
     this.dirty[s.y] = 1;
     if (!this._inRun) this._openRun(row, fg, bg);
@@ -116,9 +117,9 @@ export class PrintingMethods {
       // A zero-width char with nothing to join still takes a cell; in the
       // pending-wrap position it takes none but still moves the cursor on,
       // so the next one wraps (xterm.js does both).
-      if (s.x < cols) setCell(row, s.x, cp | (width << WIDTH_SHIFT), fg, bg);
+      if (s.x < cols) setCell(row, s.x, cp | (width << WIDTH_SHIFT) | link, fg, bg);
       s.x++;
-      if (width === 2) setCell(row, s.x++, 0, fg, bg);
+      if (width === 2) setCell(row, s.x++, link, fg, bg);
     }
     this.joinWidth = join;
   }

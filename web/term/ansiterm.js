@@ -20,6 +20,7 @@ import { TitleBar, StatusBar } from './decorations.js';
 import { SoftKeys } from './softkeys.js';
 import { BellMethods } from './bell.js';
 import { LifecycleMethods } from './lifecycle.js';
+import { LinkMethods } from './links.js';
 
 export class AnsiTerm {
   constructor(params) {
@@ -304,4 +305,4 @@ export class AnsiTerm {
 }
 
 installMethods(AnsiTerm, RendererMethods, LayoutMethods, ScrollViewMethods, InputMethods, MouseMethods,
-  SelectionMethods, ClipboardMethods, FreezeMethods, BellMethods, LifecycleMethods);
+  SelectionMethods, ClipboardMethods, FreezeMethods, BellMethods, LifecycleMethods, LinkMethods);

@@ -79,7 +79,15 @@ export class StatusBar extends AnsiTermDecoration {
     list.className = 'xwterm-menu';
     list.setAttribute('role', 'menu');
     list.hidden = true;
-    const toggle = makeButton('Copy as…', () => { list.hidden = !list.hidden; });
+    // The bar scrolls sideways on narrow screens, which would clip a menu inside it: the menu
+    // is fixed to the window, above its button, and kept on the screen.
+    const toggle = makeButton('Copy as…', () => {
+      list.hidden = !list.hidden;
+      if (list.hidden) return;
+      const anchor = toggle.getBoundingClientRect();
+      list.style.bottom = `${window.innerHeight - anchor.top}px`;
+      list.style.left = `${Math.max(0, Math.min(anchor.right - list.offsetWidth, window.innerWidth - list.offsetWidth))}px`;
+    });
     toggle.className = 'xwterm-copy-as';
     toggle.setAttribute('aria-haspopup', 'menu');
     for (const [label, method] of COPY_FORMATS) {

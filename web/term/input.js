@@ -57,6 +57,7 @@ export class InputMethods {
       if (!this._mouseButtonsDown) this._onMouseMove(event);
     });
     this._attachScrollbar();
+    this._attachLinks();
   }
 
   _setFocused(focused) {

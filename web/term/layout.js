@@ -30,7 +30,11 @@ export class LayoutMethods {
     const emu = this.emulator;
     const sizeChanged = cols !== emu.cols || rows !== emu.rows;
     if (sizeChanged) emu.resize(cols, rows);
-    const widthPx = cols * this._cellWidth;
+    // A fitted canvas spans the whole viewport: the part right of the last column (less than
+    // a cell, plus the scrollbar's strip) is painted in each row's last background, so a
+    // full-width program (tmux's status line) reaches the window's edge.
+    const fullWidthPx = this.params.autoFit ? Math.floor(this.viewport.clientWidth * this._dpr) : 0;
+    const widthPx = Math.max(cols * this._cellWidth, fullWidthPx);
     const heightPx = rows * this._cellHeight;
     if (this.canvas.width !== widthPx || this.canvas.height !== heightPx) {
       this.canvas.width = widthPx;

@@ -40,6 +40,7 @@ export class RendererMethods {
     this._syncScrollbar();
     this._placeInput();
     this._updateStatusSize();
+    this._refreshLinkHover();
   }
 
   // Scrolling output moves the pixels already drawn instead of drawing every row again; the
@@ -104,6 +105,7 @@ export class RendererMethods {
     this._blinkRows.delete(viewRow);
     if (!row) {
       ctx.restore();
+      this._paintMargin(top, defaultBg);
       return;
     }
     const length = Math.min(row.length, emu.cols);
@@ -187,6 +189,27 @@ export class RendererMethods {
       ctx.strokeRect(cursorCol * cw + thickness / 2, top + thickness / 2, cw - thickness, ch - thickness);
     }
     ctx.restore();
+    this._paintMargin(top, this._lastCellBackground(row, defaultBg, reverseScreen));
+  }
+
+  // The canvas right of the last column continues the row's last cell.
+  _paintMargin(top, color) {
+    const left = this.emulator.cols * this._cellWidth;
+    if (this.canvas.width <= left) return;
+    this.ctx.fillStyle = color;
+    this.ctx.fillRect(left, top, this.canvas.width - left, this._cellHeight);
+  }
+
+  _lastCellBackground(row, defaultBg, reverseScreen) {
+    const x = this.emulator.cols - 1;
+    if (row.length <= x) return defaultBg;
+    const fg = row.fg(x);
+    const bg = row.bg(x);
+    let bgCss = reverseScreen && bg === DEFAULT_COLOR ? this.params.foreground : this._color(bg, false);
+    if (row.flags(x) & FLAGS.INVERSE) {
+      bgCss = reverseScreen && fg === DEFAULT_COLOR ? this.params.background : this._color(fg, true);
+    }
+    return bgCss;
   }
 
   _cursorShown() {

@@ -4,7 +4,8 @@
 import { makeButton } from './decorations.js';
 import { randomSessionId } from '../drivers/common.js';
 
-const SESSION_KEY = 'xwterm.session';
+// Per page path: servers behind one host name, each under its own base path, are apart.
+const SESSION_KEY = `xwterm.session:${typeof location === 'undefined' ? '/' : location.pathname}`;
 
 function storage() {
   try {

@@ -889,6 +889,64 @@ def _zw_split(cols, rows):
     return s
 
 
+# ------------------------------------------------ VT420 editing set (issue 22)
+
+def decsca(p):
+    return csi(p, final='"q')
+
+
+@case("decsca_decsel_modes", 20, 6)
+def _decsel(cols, rows):
+    s = ""
+    for mode in (0, 1, 2):
+        s += (cup(mode * 2 + 1, 1) + "ab" + sgr(31) + decsca(1) + "PROT" + decsca(0) + "cd"
+              + decsca(1) + "\u4e2d" + decsca(2) + "ef" + sgr(0) + cup(mode * 2 + 1, 4)
+              + sgr(44) + csi(mode, final="K", prefix="?") + sgr(0))
+    return s
+
+
+@case("decsca_decsed_modes", 12, 5)
+def _decsed(cols, rows):
+    out = ""
+    for mode in (0, 1, 2):
+        out += (numbered(cols, rows) + cup(2, 3) + decsca(1) + "PP" + cup(4, 8) + "QQ"
+                + decsca(0) + cup(3, 5) + csi(mode, final="J", prefix="?") + "\r\n")
+    return out + cup(1, 1) + decsca(1) + "x" + sgr(0) + "y" + csi(final="K", prefix="?")
+
+
+@case("decsca_not_for_ed_el_ech", 12, 4)
+def _decsca_plain(cols, rows):
+    return (decsca(1) + "protected" + decsca(0) + cup(1, 3) + csi(2, final="X")
+            + "\r\n" + decsca(1) + "more" + csi(final="K") + "\r\n" + "x" + csi(2, final="J"))
+
+
+@case("decsca_saved_by_decsc", 12, 3)
+def _decsca_sc(cols, rows):
+    return (decsca(1) + ESC + "7" + decsca(0) + "ab" + ESC + "8" + cup(1, 3) + "cd"
+            + cup(1, 1) + csi(2, final="K", prefix="?"))
+
+
+@case("decic_decdc", 12, 6)
+def _decic(cols, rows):
+    return (numbered(cols, rows) + cup(2, 5) + csi(2, final="'}") + cup(4, 3)
+            + csi(3, final="'~") + csi(3, 5, final="r") + cup(4, 2) + sgr(42)
+            + csi(final="'}") + csi(final="'~") + csi(final="'~") + cup(1, 1)
+            + csi(final="'}") + csi(final="r"))
+
+
+@case("decic_decdc_wide_and_edges", 10, 4)
+def _decic_wide(cols, rows):
+    return ("a\u4e2db\u6587c" + cup(1, 3) + csi(final="'}") + "\r\n"
+            + "a\u4e2db\u6587c" + cup(2, 3) + csi(final="'~") + "\r\n"
+            + "0123456789" + csi(final="'}") + "\r\n"
+            + "0123456789" + csi(99, final="'~") + "Z")
+
+
+@case("decic_decdc_clear_wrapped", 8, 4)
+def _decic_wrap(cols, rows):
+    return "0123456789abcdef" + cup(2, 2) + csi(final="'}") + cup(4, 1) + "xy"
+
+
 def cases():
     out = {}
     for name, (fn, cols, rows) in _CASES.items():
