@@ -96,19 +96,27 @@ export class FileTransfer {
         resolve(window.confirm(text) ? choices[0] : null);
         return;
       }
-      // Above the status bar, its full width: the bar's own layout (and the terminal's size)
-      // stay as they are.
+      // Just above the status bar, its full width, fixed (the bar clips what overflows it): the
+      // bar's own layout and the terminal's size stay as they are.
       const bar = this.progress.parentNode;
-      if (getComputedStyle(bar).position === 'static') bar.style.position = 'relative';
       const box = document.createElement('div');
       box.className = 'xwterm-question';
       box.setAttribute('role', 'alertdialog');
       box.title = text;
       Object.assign(box.style, {
-        position: 'absolute', left: '0', right: '0', bottom: '100%', zIndex: '10', display: 'flex',
-        alignItems: 'center', gap: '0.5em', padding: '0.3em 0.5em', background: 'inherit', color: 'inherit',
+        position: 'fixed', zIndex: '10', display: 'flex', alignItems: 'center', gap: '0.5em',
+        padding: '0.3em 0.5em', boxSizing: 'border-box', background: getComputedStyle(bar).backgroundColor,
+        color: getComputedStyle(bar).color, font: getComputedStyle(bar).font,
         boxShadow: '0 -2px 6px rgba(0, 0, 0, 0.5)',
       });
+      const place = () => {
+        const rect = bar.getBoundingClientRect();
+        Object.assign(box.style, {
+          left: `${rect.left}px`, width: `${rect.width}px`, bottom: `${window.innerHeight - rect.top}px`,
+        });
+      };
+      place();
+      window.addEventListener('resize', place);
       const label = document.createElement('span');
       label.textContent = text;
       Object.assign(label.style, {
@@ -116,6 +124,7 @@ export class FileTransfer {
       });
       box.appendChild(label);
       const answer = (choice) => {
+        window.removeEventListener('resize', place);
         box.remove();
         this._questions -= 1;
         resolve(choice);
@@ -216,7 +225,7 @@ export class FileTransfer {
       this._show(`download of ${path} ignored: ${this._questions} questions are waiting`);
       return;
     }
-    const question = `The terminal's output (xwterm-get, or any program printing ESC ] 7799) asks to download ${path}.`;
+    const question = `Download ${path}? The terminal's output asks for it (xwterm-get, or any program printing ESC ] 7799).`;
     this.ask(question, ['Download']).then((choice) => {
       if (choice === 'Download') this._download(attachment, path);
       else this._show(`download of ${path} declined`);
