@@ -22,6 +22,19 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=uses_chromium)
 
 
+@pytest.fixture(scope='session', autouse=True)
+def private_state_home(tmp_path_factory):
+    """``--self-signed`` keeps its certificate under $XDG_STATE_HOME: the tests' servers
+    (subprocesses inherit it) keep theirs in a directory of the test run, never the user's."""
+    previous = os.environ.get('XDG_STATE_HOME')
+    os.environ['XDG_STATE_HOME'] = str(tmp_path_factory.mktemp('state-home'))
+    yield
+    if previous is None:
+        os.environ.pop('XDG_STATE_HOME', None)
+    else:
+        os.environ['XDG_STATE_HOME'] = previous
+
+
 @pytest.fixture
 def web_root(tmp_path):
     """A document root with a page, a script, a sub-directory, a dot-file,

@@ -1,5 +1,7 @@
 """Real reverse proxies (Debian's nginx and Caddy) started by the tests on free loopback
-ports, configured from the snippets docs/deployment.md shows (example/proxy/)."""
+ports, configured from the snippets docs/deployment.md shows (example/proxy/).  The upstream
+is a port (the TCP snippets) or, for the ``-unix`` snippets of docs/options.md, the path of
+xwterm's UNIX socket."""
 
 import os
 import shutil
@@ -35,11 +37,18 @@ def wait_listening(port, process, guard=30):
     raise AssertionError('proxy never listened on %d' % port)
 
 
-def snippet(name, proxy_port, upstream_port):
-    """The docs/deployment.md snippet with this test's ports (it says 8080 and 8000)."""
+#: The socket path the ``-unix`` snippets show.
+SNIPPET_SOCKET = '/run/xwterm/xwterm.sock'
+
+
+def snippet(name, proxy_port, upstream):
+    """The docs' snippet with this test's ports (it says 8080 and 8000) or socket."""
     with open(os.path.join(SNIPPETS, name)) as handle:
         text = handle.read()
-    text = text.replace('127.0.0.1:8000', '127.0.0.1:%d' % upstream_port)
+    if isinstance(upstream, str):
+        text = text.replace(SNIPPET_SOCKET, upstream)
+    else:
+        text = text.replace('127.0.0.1:8000', '127.0.0.1:%d' % upstream)
     return text.replace('listen 8080;', 'listen 127.0.0.1:%d;' % proxy_port).replace(
         ':8080 {', 'http://127.0.0.1:%d {' % proxy_port)
 
@@ -108,13 +117,13 @@ http {
     return Proxy(process, port, tmp_path)
 
 
-def start_caddy(tmp_path, upstream_port):
+def start_caddy(tmp_path, upstream_port, snippet_name='Caddyfile'):
     if not os.path.exists(CADDY):
         pytest.skip('caddy is not installed')
     port = free_port()
     caddyfile = tmp_path / 'Caddyfile'
     caddyfile.write_text('{\n\tadmin off\n\tauto_https off\n}\n'
-                         + snippet('Caddyfile', port, upstream_port))
+                         + snippet(snippet_name, port, upstream_port))
     env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path),
                XDG_CONFIG_HOME=str(tmp_path))
     process = subprocess.Popen([CADDY, 'run', '--config', str(caddyfile),

@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh machine: installs what the tests need, then runs
 #   1. pytest on the default Python (library, listeners, CLI, AnsiTerm in Chromium),
 #   2. the embedded leg: the Python 3.6 bundle under `python3.6 -I` with vendored modules only,
-#   3. the smoke leg: Python 3.13 with the newest aiohttp and websockets.
+#   3. the smoke leg: Python 3.13 with the newest aiohttp and websockets,
+#   4. the Windows leg: xwterm under a Windows CPython in Wine (Debian's wine64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,3 +36,6 @@ bash .ci/leg-py36
 
 step "smoke leg (Python 3.13, newest aiohttp and websockets)"
 bash .ci/leg-py313
+
+step "Windows leg (Windows CPython 3.12 under Wine)"
+bash .ci/leg-windows-wine

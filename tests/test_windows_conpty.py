@@ -13,7 +13,7 @@ import pytest
 from xwterm import Session, TerminalSize, compat
 from xwterm.exceptions import TerminalStartError
 from xwterm.terminal import conpty
-from xwterm.terminal.conpty import ConPtyTerminal
+from xwterm.terminal.conpty import ConPtyTerminal, WinPtyTerminal
 
 from windows_standins import RELAY_READ, LinuxApi, PtyProcessStandIn, descendants
 
@@ -299,3 +299,30 @@ def test_spawn_gets_size_cwd_and_environment(tmp_path):
     out = run(main())
     assert str(tmp_path) in out and "seen" in out and "33 91" in out
     assert os.path.isdir(str(tmp_path))
+
+
+def test_the_winpty_backend_asks_pywinpty_for_winpty_and_conpty_leaves_the_choice():
+    """pywinpty's spawn(backend=...): 1 (Backend.WinPTY) for --use-winpty; nothing for
+    ConPTY, whose own default is ConPTY."""
+    class StandInWinPty(WinPtyTerminal):
+        pty_process_class = PtyProcessStandIn
+        api = LinuxApi()
+
+    async def round_trip(terminal_class):
+        terminal = terminal_class(["/bin/sh", "-c", "echo backend-$((40+2))"], SIZE)
+        await terminal.start()
+        try:
+            await read_until(terminal, b"backend-42")
+            assert await terminal.wait() == 0
+        finally:
+            await terminal.close()
+        return PtyProcessStandIn.spawned[-1].backend
+
+    assert run(round_trip(StandInWinPty)) == 1
+    assert run(round_trip(StandInConPty)) is None
+
+    class NoPywinpty(WinPtyTerminal):
+        api = LinuxApi()
+
+    with pytest.raises(TerminalStartError, match="the WinPTY backend needs pywinpty"):
+        run(NoPywinpty(SH, SIZE).start())

@@ -1,5 +1,6 @@
 """The Windows backends' pure parts, the console control handler, backend selection, the
-CLI's refusal outside Windows, the --check report, and the worker thread, all on Linux."""
+CLI's refusal outside Windows, the --check report, and the worker thread: on Linux, and
+(but for the tests of how things look from Linux) under Windows Python in the Wine leg."""
 
 import asyncio
 import os
@@ -11,16 +12,17 @@ import pytest
 
 from xwterm import TerminalSize, compat, consolectrl, doctor, terminal
 from xwterm.exceptions import UnsupportedPlatformError
-from xwterm.terminal import conhost, conhost_helper, windows, winapi
-from xwterm.terminal.conhost import (conhost_command_line, conhost_options, format_handle,
-                                     helper_arguments, parse_helper_arguments,
-                                     parse_signal_message, resize_message)
+from xwterm.terminal import conhost, conhost_helper, windows, winapi, winshared
 from xwterm.terminal.conhost import ConhostTerminal
-from xwterm.terminal.conpty import ConPtyTerminal
-from xwterm.terminal.posix import PtyTerminal
+from xwterm.terminal.conpty import ConPtyTerminal, WinPtyTerminal
+from xwterm.terminal.winshared import (conhost_command_line, conhost_options, format_handle,
+                                       helper_arguments, parse_helper_arguments,
+                                       parse_signal_message, resize_message)
 from xwterm.terminal.worker import BlockingWorker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WINDOWS = sys.platform == "win32"
+not_on_windows = pytest.mark.skipif(WINDOWS, reason="how it looks outside Windows")
 
 
 def run(coro, timeout=30):
@@ -58,11 +60,11 @@ def test_conhost_command_line_appends_the_command_as_it_is():
 
 
 def test_windows_command_lines():
-    assert windows.command_line([r"C:\Program Files\x.exe", "a b", 'say "hi"', ""]) == (
+    assert winshared.command_line([r"C:\Program Files\x.exe", "a b", 'say "hi"', ""]) == (
         r'"C:\Program Files\x.exe" "a b" "say \"hi\"" ""')
-    assert windows.split_command_line(r'"C:\Program Files\x.exe" /k dir') == [
+    assert winshared.split_command_line(r'"C:\Program Files\x.exe" /k dir') == [
         r"C:\Program Files\x.exe", "/k", "dir"]
-    assert windows.split_command_line(r"C:\Windows\System32\cmd.exe /q") == [
+    assert winshared.split_command_line(r"C:\Windows\System32\cmd.exe /q") == [
         r"C:\Windows\System32\cmd.exe", "/q"]
 
 
@@ -86,22 +88,27 @@ def test_pipe_names_are_unique_windows_pipe_paths():
 
 def test_default_command_and_environment(monkeypatch):
     monkeypatch.setenv("COMSPEC", r"D:\shells\tcc.exe")
-    assert windows.default_command() == [r"D:\shells\tcc.exe"]
+    assert winshared.default_command() == [r"D:\shells\tcc.exe"]
     assert ConhostTerminal.default_command() == [r"D:\shells\tcc.exe"]
-    assert windows.default_command({}) == [r"C:\Windows\System32\cmd.exe"]
+    assert winshared.default_command({}) == [r"C:\Windows\System32\cmd.exe"]
     monkeypatch.setenv("COLUMNS", "80")
-    env = windows.child_environment({"EXTRA": "1"})
+    env = winshared.child_environment({"EXTRA": "1"})
     assert "COLUMNS" not in env and env["EXTRA"] == "1" and env["TERM"]
 
 
-def test_helper_pythonpath_is_restored_for_conhost(monkeypatch):
-    env = conhost.helper_environment({"PYTHONPATH": "/mine"})
-    assert env["PYTHONPATH"].split(os.pathsep) == [ROOT, "/mine"]
-    conhost_helper.restore_pythonpath(env)
-    assert env["PYTHONPATH"] == "/mine" and conhost.ORIGINAL_PYTHONPATH not in env
-    env = conhost.helper_environment({})
-    conhost_helper.restore_pythonpath(env)
-    assert "PYTHONPATH" not in env
+def test_helper_finds_this_package_without_pythonpath():
+    """The helper's Python gets the package's folder as an argument: an embeddable Python
+    (a ``._pth`` file) ignores PYTHONPATH."""
+    command = ConhostTerminal.helper_command
+    assert command[1] == "-c" and command[3] == ROOT and command[4] == "--conhost-helper"
+    result = subprocess.run([sys.executable, "-I"] + list(command[1:]) + ["p", "c", "80", "24"],
+                            cwd=os.path.dirname(ROOT), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode == 2
+    if WINDOWS:  # the helper ran, and found no pipe called "p"
+        assert "cannot open the signal pipe p" in result.stderr, result.stderr
+    else:
+        assert "--conhost-helper is only available on Windows" in result.stderr
 
 
 def test_conhost_program_override():
@@ -123,19 +130,26 @@ def test_helper_usage_error_exits_2(caplog):
 
 # --- backend selection and the command line -------------------------------------------
 
+@not_on_windows
 def test_backend_names_and_selection(monkeypatch):
+    from xwterm.terminal.posix import PtyTerminal
     assert terminal.get_backend("pty") is PtyTerminal
     assert terminal.get_backend("conpty") is ConPtyTerminal
     assert terminal.get_backend("conhost") is ConhostTerminal
+    assert terminal.get_backend("winpty") is WinPtyTerminal
     with pytest.raises(ValueError):
-        terminal.get_backend("winpty")
+        terminal.get_backend("winpty-agent")
     assert terminal.default_backend() is PtyTerminal
-    for name in ("conpty", "conhost"):
+    for name in ("conpty", "conhost", "winpty"):
         with pytest.raises(UnsupportedPlatformError):
             terminal.select_backend(name)
     monkeypatch.setattr(sys, "platform", "win32")
+    # This machine's report, as an old Windows without ConPTY gives it:
+    monkeypatch.setattr(windows, "backend_report", lambda: [
+        ("conhost", False, "no headless mode"), ("conpty", False, "no ConPTY API"),
+        ("winpty", True, "pywinpty 2.0.13")])
     try:
-        assert terminal.default_backend() is ConhostTerminal  # the specification's default
+        assert terminal.default_backend() is WinPtyTerminal  # the first that can run
         terminal.select_backend("conpty")
         assert terminal.default_backend() is ConPtyTerminal
         with pytest.raises(UnsupportedPlatformError):
@@ -146,7 +160,8 @@ def test_backend_names_and_selection(monkeypatch):
     assert terminal.default_backend() is PtyTerminal
 
 
-@pytest.mark.parametrize("args", [["--use-conpty"], ["--use-conhost"],
+@not_on_windows
+@pytest.mark.parametrize("args", [["--use-conpty"], ["--use-conhost"], ["--use-winpty"],
                                   ["--conhost-helper", "pipe", "cmd", "80", "24"]])
 def test_windows_options_outside_windows_exit_2_with_a_message(args):
     result = subprocess.run([sys.executable, "-m", "xwterm"] + args, cwd=ROOT,
@@ -159,14 +174,17 @@ def test_windows_options_outside_windows_exit_2_with_a_message(args):
 # --- --check ---------------------------------------------------------------------------
 
 class ReportApi(object):
-    def __init__(self, conhost_path, conpty):
-        self.path, self.conpty = conhost_path, conpty
+    def __init__(self, conhost_path, conpty, wine=None):
+        self.path, self.conpty, self.wine = conhost_path, conpty, wine
 
     def conhost_argv(self):
         return [self.path]
 
     def conpty_available(self):
         return self.conpty
+
+    def wine_version(self):
+        return self.wine
 
 
 def test_check_reports_each_windows_backend(tmp_path):
@@ -176,8 +194,27 @@ def test_check_reports_each_windows_backend(tmp_path):
     pywinpty.__version__ = "2.0.15"
     report = windows.backend_report(ReportApi(str(present), (True, None)), "win32",
                                     lambda: (pywinpty, None))
-    assert [(name, ok) for name, ok, _ in report] == [("conhost", True), ("conpty", True)]
-    assert "pywinpty 2.0.15" in report[1][2]
+    assert [(name, ok) for name, ok, _ in report] == [
+        ("conhost", True), ("conpty", True), ("winpty", True)]
+    assert "pywinpty 2.0.15" in report[1][2] and "pywinpty 2.0.15" in report[2][2]
+    ok, text = doctor.windows_terminal_status(report)
+    assert ok and "default: conhost" in text
+
+    report = windows.backend_report(ReportApi(str(present), (True, None), wine="8.0"),
+                                    "win32", lambda: (pywinpty, None))
+    assert [(name, ok) for name, ok, _ in report] == [
+        ("conhost", False), ("conpty", False), ("winpty", True)]
+    assert "Wine 8.0" in report[0][2] and "Wine 8.0" in report[1][2]
+    assert windows.best_backend(report) == "winpty"
+
+    report = windows.backend_report(
+        ReportApi(str(present), (False, "needs Windows 10 1809")), "win32",
+        lambda: (pywinpty, None))
+    assert [(name, ok) for name, ok, _ in report] == [
+        ("conhost", False), ("conpty", False), ("winpty", True)]
+    ok, text = doctor.windows_terminal_status(report)
+    assert ok and "default: winpty" in text and "no headless mode" in text
+    assert windows.best_backend(report) == "winpty"
 
     report = windows.backend_report(
         ReportApi(str(tmp_path / "missing.exe"), (False, "needs Windows 10 1809")), "win32",
@@ -186,14 +223,21 @@ def test_check_reports_each_windows_backend(tmp_path):
     assert not ok
     assert "conhost cannot run: %s not found" % (tmp_path / "missing.exe") in text
     assert "conpty cannot run: needs Windows 10 1809" in text
+    assert "winpty cannot run: pywinpty is missing" in text and "default" not in text
+    assert windows.best_backend(report) == "conhost"  # whose start then says why
 
     report = windows.backend_report(ReportApi(str(present), (True, None)), "win32",
                                     lambda: (None, "No module named 'winpty'"))
     ok, text = doctor.windows_terminal_status(report)
     assert ok and "pip install pywinpty" in text
 
+
+@not_on_windows
+def test_check_outside_windows():
     assert windows.backend_report() == [("conhost", False, "Windows only"),
-                                        ("conpty", False, "Windows only")]
+                                        ("conpty", False, "Windows only"),
+                                        ("winpty", False, "Windows only")]
+    assert winapi.wine_version() is None
     assert winapi.conpty_available() == (False, "not Windows")
 
 
@@ -295,7 +339,8 @@ def test_worker_that_stays_blocked_is_reported(caplog):
 # --- Python 3.6 ------------------------------------------------------------------------
 
 WINDOWS_MODULES = ["xwterm/terminal/%s.py" % name for name in (
-    "__init__", "winapi", "worker", "windows", "conpty", "conhost", "conhost_helper")] + [
+    "__init__", "winshared", "winapi", "worker", "windows", "conpty", "conhost",
+    "conhost_helper")] + [
     "xwterm/consolectrl.py", "xwterm/cli.py", "xwterm/doctor.py", "xwterm/server.py",
     "tests/windows_standins.py", "tests/windows_fake_conhost.py",
     "tests/windows_helper_standin.py", "tests/windows_py36_smoke.py"]
@@ -314,6 +359,7 @@ def _python36():
     return python36
 
 
+@not_on_windows
 def test_windows_modules_parse_on_python_3_6():
     python36 = _python36()
     check = "import ast, sys\nfor path in sys.argv[1:]:\n    ast.parse(open(path).read(), path)"
@@ -352,6 +398,7 @@ def test_server_installs_the_console_handler_where_the_loop_has_no_signal_handle
     assert calls[-1] == ("remove",)
 
 
+@not_on_windows
 def test_backends_run_on_python_3_6():
     python36 = _python36()
     result = subprocess.run([python36, os.path.join(ROOT, "tests", "windows_py36_smoke.py")],
@@ -359,3 +406,35 @@ def test_backends_run_on_python_3_6():
                             universal_newlines=True, timeout=120)
     assert result.stdout.split("\n")[:2] == ["conpty ok", "conhost ok"], (
         result.stdout + result.stderr)
+
+
+# --- the terminal package's import graph -------------------------------------------------
+
+def test_terminal_package_imports_form_no_circle():
+    """Every import inside xwterm/terminal, the lazy ones included, points one way."""
+    import ast
+    folder = os.path.join(ROOT, "xwterm", "terminal")
+    graph = {}
+    for filename in os.listdir(folder):
+        if filename.endswith(".py"):
+            with open(os.path.join(folder, filename)) as handle:
+                tree = ast.parse(handle.read())
+            graph[filename[:-3]] = set(
+                (node.module or alias.name).split(".")[0]
+                for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1
+                for alias in node.names)
+    assert graph["winshared"] == {"base"} and "windows" not in set().union(
+        *(graph[name] for name in ("conhost", "conpty", "conhost_helper", "winapi")))
+    done, visiting = set(), []
+
+    def visit(module):
+        assert module not in visiting, "import circle: %s" % " -> ".join(visiting + [module])
+        if module not in done:
+            visiting.append(module)
+            for imported in graph.get(module, ()):
+                visit(imported)
+            visiting.pop()
+            done.add(module)
+
+    for module in graph:
+        visit(module)

@@ -87,6 +87,7 @@ class PtyProcessStandIn(object):
         finally:
             os.close(slave)
         process = cls(child, master, console_name)
+        process.backend = backend  # what pywinpty was asked for
         cls.spawned.append(process)
         return process
 

@@ -20,5 +20,7 @@ export { SessionUi, takeAttachment, pageClientId, shareLink } from './term/sessi
 export { FileTransfer } from './term/transfer.js';
 // Named themes and the font, from ?config and the page's query.
 export { THEMES, appearanceParams } from './term/themes.js';
+// Playback of asciicast v2 recordings (xwterm --record; web/recordings.html).
+export { parseCast, parseResize, CastPlayer } from './term/castplayer.js';
 
 Object.assign(globalThis, { AnsiTerm, AnsiTermDecoration, AnsiTermDriver, AnsiTermHttpDriver, AnsiTermWebSocketDriver });

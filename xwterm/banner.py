@@ -133,10 +133,40 @@ def usable_hosts(bind, addresses):
 
 
 def url(scheme, host, port, token=None, path='/'):
-    """``scheme://host:port/path`` (IPv6 in brackets), with ``?token=`` when given."""
+    """``scheme://host:port/path`` (IPv6 in brackets; no port if None), with ``?token=``
+    when given."""
     if ':' in host:
         host = '[%s]' % host
-    return '%s://%s:%d%s%s' % (scheme, host, port, path, '?token=%s' % token if token else '')
+    if port is not None:
+        host = '%s:%d' % (host, port)
+    return '%s://%s%s%s' % (scheme, host, path, '?token=%s' % token if token else '')
+
+
+def _certificate_lines(certificate):
+    """The certificate's SHA-256 fingerprint (to compare with what a browser shows), and
+    where a self-signed one is kept."""
+    if certificate is None:
+        return []
+    lines = [('TLS', 'certificate SHA-256 %s' % certificate.fingerprint)]
+    if certificate.origin:
+        lines.append(('TLS', 'self-signed, %s' % certificate.origin))
+    return lines
+
+
+def serving_lines(config):
+    """What ``--cwd``, ``--once`` and ``--record`` change, for the banner."""
+    lines = []
+    if config.cwd:
+        lines.append(('Shells', 'start in %s' % config.cwd))
+    if config.once:
+        lines.append(('Once', 'one session: the server exits when it ends'))
+    if config.recorder is not None:
+        lines.append(('Recording', 'every session to %s (asciicast v2%s); played at '
+                      '%srecordings.html'
+                      % (config.recorder.directory,
+                         ', typed input too' if config.recorder.record_input else '',
+                         config.base_path)))
+    return lines
 
 
 def _login_lines(auth, readonly, page):
@@ -168,13 +198,21 @@ def _login_lines(auth, readonly, page):
 
 
 def banner_lines(bind, http_port=None, ws_port=None, tls=False, auth=None, readonly=False,
-                 addresses=None, base_path='/'):
+                 addresses=None, base_path='/', unix_path=None, certificate=None):
     """The banner as ``[(label, text)]``: URLs of the listeners (the page's under
-    ``base_path``), how to log in, and the warnings a network bind deserves."""
+    ``base_path``), how to log in, and the warnings a network bind deserves.
+    ``unix_path``: the HTTP listener is that UNIX socket; ``certificate``: the
+    ``tls.TlsMaterial`` whose fingerprint is shown."""
+    token = auth.token if auth is not None and auth.generated else None
+    if unix_path is not None:
+        # a local socket: no network, nothing to warn about
+        example = url('https' if tls else 'http', 'localhost', None, token, base_path)
+        return ([('HTTP', 'unix:%s, e.g. curl --unix-socket %s %s'
+                  % (unix_path, unix_path, example))]
+                + _certificate_lines(certificate) + _login_lines(auth, readonly, page=True))
     if addresses is None and bind in WILDCARDS:
         addresses = interface_addresses()
     hosts = usable_hosts(bind, addresses or [])
-    token = auth.token if auth is not None and auth.generated else None
     lines = []
     for label, scheme, port, path in (('HTTP', 'https' if tls else 'http', http_port, base_path),
                                       ('WebSocket', 'wss' if tls else 'ws', ws_port, '/')):
@@ -182,6 +220,7 @@ def banner_lines(bind, http_port=None, ws_port=None, tls=False, auth=None, reado
             continue
         for host in hosts:
             lines.append((label, url(scheme, host, port, token, path)))
+    lines.extend(_certificate_lines(certificate))
     lines.extend(_login_lines(auth, readonly, page=http_port is not None))
     if is_loopback(bind):
         return lines

@@ -12,7 +12,8 @@ import os
 import shlex
 import sys
 
-from . import __version__, appearance, auth, banner, browsercheck, docroot, doctor, preflight, tls
+from . import (__version__, appearance, auth, banner, browsercheck, docroot, doctor, preflight,
+               servingopts, tls, unixsocket)
 from .compat import run
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
@@ -100,6 +101,7 @@ ORIGINAL_SPELLINGS = {
     '--no-welcome': ('-no-welcome',),
     '--use-conhost': ('-use-conhost',),
     '--use-conpty': ('-use-conpty',),
+    '--use-winpty': ('-use-winpty',),
     '--quiet': ('-q', '-quiet'),
     '--help': ('-help',),
 }
@@ -163,6 +165,9 @@ def build_parser(prog=None):
          help='(Windows only) use the ConPTY API for terminals')
     _add(backend, ('--use-conhost',), action='store_true',
          help='(Windows only) use conhost.exe for terminals')
+    _add(backend, ('--use-winpty',), action='store_true',
+         help='(Windows only) use WinPTY (pywinpty) for terminals, for Windows before '
+              '10 1809 (default: the first of conhost, ConPTY, WinPTY that can run here)')
     add('--initial-size', type=_size, default='120x40', metavar='COLUMNSxLINES',
         help='terminal size until the client sends its own (default: %(default)s)')
     add('--conhost-helper', nargs='*', default=None, help=argparse.SUPPRESS)
@@ -205,6 +210,7 @@ def build_parser(prog=None):
         help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
     _add_hardening_options(parser)
+    servingopts.add_options(parser)
     _add_appearance_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
         help='logging threshold (default: %(default)s)')
@@ -251,16 +257,22 @@ def _command(parser, options):
 def _split_command(text):
     """``--command`` as arguments; Windows paths keep their backslashes."""
     if sys.platform == 'win32':
-        from .terminal.windows import split_command_line
+        from .terminal.winshared import split_command_line
         return split_command_line(text)
     return shlex.split(text)
 
 
 def _select_windows_backend(options):
-    """--use-conpty, else conhost (the default); and a loop that runs subprocesses."""
-    from .terminal import CONHOST, CONPTY, select_backend
-    from .terminal.windows import use_proactor_loop
-    select_backend(CONPTY if options.use_conpty else CONHOST)
+    """--use-conhost, --use-conpty or --use-winpty, else the best one that can run here;
+    and a loop that runs subprocesses."""
+    from .terminal import CONHOST, CONPTY, WINPTY, select_backend
+    from .terminal.windows import best_backend, use_proactor_loop
+    chosen = [name for name, given in ((CONHOST, options.use_conhost),
+                                       (CONPTY, options.use_conpty),
+                                       (WINPTY, options.use_winpty)) if given]
+    name = chosen[0] if chosen else best_backend()
+    logging.getLogger(__name__).info('terminal backend: %s', name)
+    select_backend(name)
     use_proactor_loop()
 
 
@@ -412,7 +424,9 @@ def security_settings(options, environ):
             password = tls.read_secret_file(options.keyfile_password_file)
         material = tls.TlsMaterial.from_files(options.certfile, options.keyfile, password)
     elif options.self_signed:
-        hosts = ['localhost', '127.0.0.1', '::1', options.bind] + banner.interface_addresses()
+        hosts = ['localhost', '127.0.0.1', '::1'] + banner.interface_addresses()
+        if unixsocket.socket_path(options.bind) is None:
+            hosts.append(options.bind)
         material = tls.TlsMaterial.self_signed(hosts)
     return authenticator, material
 
@@ -483,6 +497,10 @@ def main(argv=None):
     if options.hash_password:
         return hash_password_interactively()
     _check_security_options(parser, options)
+    servingopts.check_options(parser, options)
+    cwd = servingopts.start_directory(options.cwd)
+    if cwd is False:
+        return 2
     try:
         look = _appearance(options)
     except ValueError as error:
@@ -495,6 +513,7 @@ def main(argv=None):
     windows = sys.platform == 'win32'
     for flag, given in (('--use-conpty', options.use_conpty),
                         ('--use-conhost', options.use_conhost),
+                        ('--use-winpty', options.use_winpty),
                         ('--conhost-helper', options.conhost_helper is not None)):
         if given and not windows:
             parser.error('%s is only available on Windows' % flag)
@@ -512,8 +531,15 @@ def main(argv=None):
     _configure_logging(level)
 
     have_aiohttp, have_websockets = _available(options)
+    if unixsocket.socket_path(options.bind) is not None and not have_aiohttp:
+        print('xwterm: nothing to run: --bind unix:PATH serves the HTTP listener, which '
+              'needs aiohttp (pip install aiohttp)', file=sys.stderr)
+        return 2
     if not (have_aiohttp or have_websockets):
         print('xwterm: nothing to run: %s' % _why_nothing_runs(options), file=sys.stderr)
+        return 2
+    recorder = servingopts.recorder(options)
+    if recorder is False:
         return 2
     config = ServerConfig(
         bind=options.bind, http_port=options.http, ws_port=options.ws,
@@ -532,7 +558,9 @@ def main(argv=None):
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
         auth=authenticator, tls=tls_material, readonly=options.readonly,
-        appearance=look)
+        appearance=look,
+        cwd=cwd, once=options.once, unix_socket_mode=options.unix_socket_mode,
+        unix_socket_gid=options.unix_socket_group, recorder=recorder)
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
@@ -580,7 +608,10 @@ def _announce(server):
     lines = banner.banner_lines(
         server.config.bind, server.http_port, server.ws_port,
         tls=server.ssl_context is not None, auth=server.auth,
-        readonly=server.config.readonly, base_path=server.config.base_path)
+        readonly=server.config.readonly, base_path=server.config.base_path,
+        unix_path=server.unix_path if server.http is not None else None,
+        certificate=server.config.tls)
+    lines.extend(banner.serving_lines(server.config))
     text = ['xwterm %s: %s' % (__version__, doctor.banner_line())]
     text.extend(banner.format_lines(lines))
     sys.stdout.write('\n'.join(text) + '\n')

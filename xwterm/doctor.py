@@ -117,13 +117,18 @@ def _pty_status():
 
 
 def windows_terminal_status(report=None):
-    """``(ok, text)``: which Windows backends can run here, and why the others cannot."""
+    """``(ok, text)``: which Windows backends can run here, why the others cannot, and
+    which one runs by default."""
+    from .terminal.windows import backend_report, best_backend
     if report is None:
-        from .terminal.windows import backend_report
         report = backend_report()
     parts = ['%s %s' % (name, ('can run (%s)' % why) if ok else ('cannot run: %s' % why))
              for name, ok, why in report]
-    return any(ok for _name, ok, _why in report), '; '.join(parts)
+    ok = any(can_run for _name, can_run, _why in report)
+    if ok:
+        parts.append('default: %s (the first that can run; --use-conhost, --use-conpty, '
+                     '--use-winpty choose)' % best_backend(report))
+    return ok, '; '.join(parts)
 
 
 def _vendor_status():

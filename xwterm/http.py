@@ -10,6 +10,8 @@ Requests (any path; the query decides, see protocol.parse_http_query):
 * ``POST ?session=H`` raw UTF-8 keystrokes (an ``application/json`` body
   ``{"text", "size"}`` is decoded) -> 200.
 * ``GET ?sessions``, ``GET ?kill=ID``, ``GET ?config``.
+* ``GET ?recordings`` (JSON list), ``GET ?recording=NAME`` (an asciicast file), with
+  ``--record``.
 * Any other GET: a file of the document root.
 
 The session is ``session=``, else the ``session_id`` cookie, else a new one
@@ -24,7 +26,8 @@ import time
 
 from aiohttp import web
 
-from . import __version__, aiohttp6978, aiohttp_ws, auth, browsercheck, docroot, protocol, pump
+from . import (__version__, aiohttp6978, aiohttp_ws, auth, browsercheck, docroot, protocol, pump,
+               record)
 from .appearance import Appearance
 from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
@@ -93,8 +96,9 @@ class HttpListener(object):
                  authenticator=None, secure=False, readonly=False, base_path='/',
                  websocket=True, trust_proxy=False, authorize=None, compression=False,
                  proxy_hops=1, trust_forwarded=False, allow_origins=(), csp=None,
-                 appearance=None):
+                 appearance=None, recorder=None):
         self.sessions = sessions
+        self.recorder = recorder
         self.appearance = appearance or Appearance()
         cookie_path = protocol.check_base_path(base_path)
         self.door = (HttpDoor(authenticator, secure, cookie_path=cookie_path)
@@ -144,7 +148,9 @@ class HttpListener(object):
 
     @property
     def port(self):
-        return self._socket.getsockname()[1] if self._socket is not None else None
+        """The TCP port; None before start and on a UNIX socket."""
+        address = self._socket.getsockname() if self._socket is not None else None
+        return address[1] if isinstance(address, tuple) else None
 
     async def start(self, sock, ssl_context=None):
         """Serve on the bound socket ``sock``."""
@@ -257,12 +263,15 @@ class HttpListener(object):
                     'version': __version__, 'websocket': self.websocket_info(),
                     'same_origin_websocket': 'ws' if self.websocket else None,
                     'appearance': self.appearance.as_config()}))
-            if query.action in ('sessions', 'kill') and self.readonly:
+            if (query.action in ('sessions', 'kill', 'recordings', 'recording')
+                    and self.readonly):
                 return _error(403, 'read-only server: ?%s needs full access' % query.action)
             if query.action == 'sessions':
                 return self._sessions()
             if query.action == 'kill':
                 return await self._kill(query.kill)
+            if query.action in ('recordings', 'recording'):
+                return await self._recordings(query)
             return await self._poll(request, query)
         except (ProtocolError, InvalidSessionIdError) as error:
             log.warning('HTTP %s %s from %s: %s', request.method, request.path,
@@ -330,6 +339,21 @@ class HttpListener(object):
                 http=bool(http_clients), clients=len(clients))
             listed.append(info)
         return _json_response(protocol.json_dumps(listed))
+
+    async def _recordings(self, query):
+        """``?recordings``: the list, newest first; ``?recording=NAME``: one file."""
+        if self.recorder is None:
+            return _error(404, 'no recordings: the server records with --record DIR')
+        if query.action == 'recordings':
+            listing = await get_running_loop().run_in_executor(None, self.recorder.listing)
+            return _json_response(protocol.json_dumps(listing))
+        path = await get_running_loop().run_in_executor(None, self.recorder.path, query.name)
+        if path is None:
+            return _error(404, 'no such recording')
+        return web.FileResponse(path, chunk_size=FILE_CHUNK, headers={
+            'Content-Type': record.CONTENT_TYPE, 'Cache-Control': 'no-store',
+            'Content-Disposition': 'attachment; filename="%s"' % query.name,
+            'X-Content-Type-Options': 'nosniff'})
 
     async def _put(self, request, query):
         """Uploads (xwterm.transfer): ``PUT /NAME``, or into a session's current directory."""

@@ -188,6 +188,8 @@ class Client(object):
         self._check_may_type()
         self.hub._follow(self)
         await self.hub.session.write(data)
+        if self.hub.recording is not None:
+            self.hub.recording.input(data)
 
     def resize(self, size):
         """Ask for a terminal size; applied since this client is now the active one."""
@@ -249,6 +251,8 @@ class SharedSession(object):
         self.finished = False
         self.end_reason = None
         self.last_active = None
+        #: A ``record.SessionRecording`` told of output, resizes and input, or None.
+        self.recording = None
         self._on_end = on_end
         self._pump = None
         self._room = None
@@ -347,6 +351,8 @@ class SharedSession(object):
                 if not data:
                     break
                 self.replay.add(data)
+                if self.recording is not None:
+                    self.recording.output(data)
                 for client in self.clients:
                     client._push(data)
             status = await self.session.wait()
@@ -406,6 +412,8 @@ class SharedSession(object):
         wanted = client.requested_size
         if wanted is not None and wanted != self.session.size and not self.finished:
             self.session.resize(wanted)
+            if self.recording is not None:
+                self.recording.resize(wanted)
             for other in self.clients:
                 other._wake(READY)
 
@@ -416,6 +424,8 @@ class SharedSession(object):
         if self.end_reason is None:
             self.end_reason = reason
         self._cancel_detach_timer()
+        if self.recording is not None:
+            self.recording.close()
         for client in self.clients:
             client._wake(READY)
         if self._ended is not None:
@@ -460,6 +470,8 @@ class SharedSessions(object):
         self._hubs = {}
         self._ended = collections.OrderedDict()
         self._closing = set()
+        #: A ``record.Recorder`` that records every new session, or None.
+        self.recorder = None
         #: ``callback(hub)`` for every session that ends (listeners drop their state).
         self.end_callbacks = []
 
@@ -486,6 +498,8 @@ class SharedSessions(object):
                             detach_timeout=self.detach_timeout if resumable else 0,
                             replay_limit=self.replay_limit, max_clients=self.max_clients,
                             on_end=self._forget)
+        if self.recorder is not None:
+            hub.recording = self.recorder.open(hub)
         self._hubs[hub.id] = hub
         try:
             await hub.start()

@@ -272,17 +272,19 @@ class HttpQuery(object):
     transfer in a session, see xwterm.transfer) or ``file`` (no query: serve a
     file).  ``session_id`` is the explicit ``session=`` value (the cookie
     fallback is the adapter's job), ``size`` a ``TerminalSize`` or ``None``,
-    ``wait`` seconds or ``None``, ``kill`` the id to end.
+    ``wait`` seconds or ``None``, ``kill`` the id to end.  ``recordings`` lists the
+    session recordings, ``recording`` (``name``) is one of them.
     """
 
-    __slots__ = ('action', 'session_id', 'size', 'wait', 'kill')
+    __slots__ = ('action', 'session_id', 'size', 'wait', 'kill', 'name')
 
-    def __init__(self, action, session_id=None, size=None, wait=None, kill=None):
+    def __init__(self, action, session_id=None, size=None, wait=None, kill=None, name=None):
         self.action = action
         self.session_id = session_id
         self.size = size
         self.wait = wait
         self.kill = kill
+        self.name = name
 
     def __repr__(self):
         return 'HttpQuery(%s)' % ', '.join(
@@ -304,6 +306,10 @@ def parse_http_query(query):
         return HttpQuery('sessions')
     if 'kill' in query:
         return HttpQuery('kill', kill=check_session_id(query.get('kill')))
+    if 'recordings' in query:
+        return HttpQuery('recordings')
+    if 'recording' in query:
+        return HttpQuery('recording', name=query.get('recording'))
     if 'upload' in query or 'download' in query:
         return HttpQuery('upload' if 'upload' in query else 'download', session_id=session_id)
     if 'size' in query:

@@ -21,11 +21,13 @@ from . import quietlog
 from .auth import Authenticator, generate_token
 from .browsercheck import OriginPolicy
 from .compat import create_task, get_running_loop
+from .exceptions import SessionLimitError
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit, session_factory
 from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, ConnectionLimits,
                      GuardedSocket, descriptor_budget)
 from .get import helper_env
 from .session import DEFAULT_SIZE, SessionRegistry
+from .unixsocket import DEFAULT_MODE, UnixListeningSocket, socket_path
 from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_UPLOAD_DIR
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,10 @@ class ServerConfig(object):
     ``auth``: True (the default) generates a login token, an ``auth.Authenticator``
     checks the one it holds, None or False is ``--no-auth``.  ``tls``: a
     ``tls.TlsMaterial`` for HTTPS/WSS, or None.  ``readonly``: no client may type.
+    ``bind`` ``unix:PATH``: the HTTP listener on a UNIX socket of ``unix_socket_mode``
+    (and group ``unix_socket_gid``), no WebSocket port.  ``cwd``: where shells start;
+    ``once``: serve one session, stop when it ends; ``recorder``: a ``record.Recorder``
+    that writes every session (None: no recording).
     ``page_port``: the HTTP listener's port, for the workaround child's Origin check.
     """
 
@@ -60,11 +66,17 @@ class ServerConfig(object):
                  max_per_address=DEFAULT_MAX_PER_ADDRESS, upload=True,
                  upload_dir=DEFAULT_UPLOAD_DIR, max_upload=DEFAULT_MAX_UPLOAD,
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
-                 http_websocket=True, proxy_hops=1, trust_forwarded=False, allow_origins=(),
-                 page_port=None, max_upload_total=DEFAULT_MAX_UPLOAD_TOTAL,
-                 min_free_space=None, csp=None, appearance=None):
+                 http_websocket=True, appearance=None, cwd=None, once=False,
+                 unix_socket_mode=DEFAULT_MODE, unix_socket_gid=None, recorder=None,
+                 proxy_hops=1, trust_forwarded=False, allow_origins=(), page_port=None,
+                 max_upload_total=DEFAULT_MAX_UPLOAD_TOTAL, min_free_space=None, csp=None):
         self.bind = bind
         self.appearance = appearance
+        self.cwd = cwd
+        self.once = once
+        self.unix_socket_mode = unix_socket_mode
+        self.unix_socket_gid = unix_socket_gid
+        self.recorder = recorder
         self.proxy_hops = proxy_hops
         self.trust_forwarded = trust_forwarded
         self.allow_origins = tuple(allow_origins)
@@ -166,15 +178,24 @@ class Server(object):
 
     def __init__(self, config, have_aiohttp=True, have_websockets=True):
         self.config = config
+        self.unix_path = socket_path(config.bind)
         self.run_http = config.http and have_aiohttp
-        self.run_ws = config.websocket and have_websockets
+        # on a UNIX socket the page's WebSocket is <base>ws on that socket: no TCP port
+        self.run_ws = config.websocket and have_websockets and self.unix_path is None
         #: The Authenticator every listener checks requests against (None: --no-auth).
         self.auth = (Authenticator(token=generate_token()) if config.auth is True
                      else config.auth or None)
         self.ssl_context = config.tls.context if config.tls is not None else None
-        self.registry = SessionRegistry(factory=session_factory(
-            config.command, helper_env(), size=config.initial_size))
+        factory = session_factory(config.command, helper_env(), cwd=config.cwd,
+                                  size=config.initial_size)
+        self.registry = SessionRegistry(factory=self._one_session(factory) if config.once
+                                        else factory)
         self.sessions = SharedSessions(self.registry, detach_timeout=config.detach_timeout)
+        if config.recorder is not None:
+            config.recorder.attach(self.sessions)
+        if config.once:
+            self.sessions.end_callbacks.append(self._once_over)
+        self._unix_socket = None
         self.http = None
         self.ws = None
         self.ws_child = None
@@ -183,7 +204,27 @@ class Server(object):
 
     @property
     def http_port(self):
-        return self.http.port if self.http is not None else None
+        if self.http is None or self.unix_path is not None:
+            return None
+        return self.http.port
+
+    def _one_session(self, factory):
+        """``--once``: the factory makes the first session only; any later one is refused
+        (reloads and share links attach to that first one)."""
+        made = []
+
+        def first_only(**kwargs):
+            if made:
+                raise SessionLimitError('this server serves one session (--once): '
+                                        'attach to it, or start the server again')
+            made.append(True)
+            return factory(**kwargs)
+        return first_only
+
+    def _once_over(self, hub):
+        if self._stop_event is not None and not self._stop_event.is_set():
+            log.info('--once: session %s is over: stopping', hub.id)
+            self.request_stop()
 
     @property
     def ws_port(self):
@@ -201,7 +242,9 @@ class Server(object):
         """``[(label, url)]`` of the running listeners."""
         secure = self.ssl_context is not None
         urls = []
-        if self.http is not None:
+        if self.http is not None and self.unix_path is not None:
+            urls.append(('HTTP', self.config.bind))
+        elif self.http is not None:
             urls.append(('HTTP', _url('https' if secure else 'http', self.config.bind,
                                       self.http_port)))
         if self.ws_port is not None:
@@ -242,10 +285,10 @@ class Server(object):
                                          allow_origins=self.config.allow_origins,
                                          csp=self.config.csp,
                                          appearance=self.config.appearance,
-                                         compression=self.config.compression)
-                await self.http.start(self._guard('HTTP', await bind_socket(
-                    self.config.bind, self.config.http_port, 'HTTP listener',
-                    self._shared_port_hint())), self.ssl_context)
+                                         compression=self.config.compression,
+                                         recorder=self.config.recorder)
+                await self.http.start(self._guard('HTTP', await self._http_socket()),
+                                      self.ssl_context)
             if self.ws_child is not None:
                 await self.ws_child.start(self.http_port)
         except BaseException:
@@ -253,6 +296,18 @@ class Server(object):
             raise
         if self.config.parent_fd is not None:
             get_running_loop().add_reader(self.config.parent_fd, self._parent_gone)
+
+    async def _http_socket(self):
+        if self.unix_path is None:
+            return await bind_socket(self.config.bind, self.config.http_port,
+                                     'HTTP listener', self._shared_port_hint())
+        self._unix_socket = UnixListeningSocket(self.unix_path, self.config.unix_socket_mode,
+                                                self.config.unix_socket_gid)
+        try:
+            return self._unix_socket.open()
+        except OSError as error:
+            self._unix_socket = None
+            raise ListenError('HTTP listener: %s' % error)
 
     async def _start_ws(self):
         if self.config.ws_fd is not None:
@@ -338,6 +393,14 @@ class Server(object):
                 log.error('stopping a listener failed: %r', result)
         await self.sessions.close_all()
         await self.registry.close_all()
+        self._remove_unix_socket()
+        if self.config.recorder is not None:
+            await self.config.recorder.drain()
+
+    def _remove_unix_socket(self):
+        if self._unix_socket is not None:
+            self._unix_socket.remove()
+            self._unix_socket = None
 
     async def run(self, ready=None):
         """Serve until SIGINT/SIGTERM (or ``request_stop``); then stop.
@@ -375,6 +438,7 @@ class Server(object):
         stopping.cancel()
         await asyncio.wait([stopping])
         await self.registry.close_all()
+        self._remove_unix_socket()
 
     def _handle_signals(self):
         """SIGINT/SIGTERM -> request_stop; returns the function that undoes it.
@@ -452,6 +516,10 @@ class ChildListener(object):
             argv.append('--allow-origin=%s' % origin)
         if config.readonly:
             argv.append('--readonly')
+        if config.cwd:
+            argv.extend(['--cwd', config.cwd])
+        if config.recorder is not None:
+            argv.extend(config.recorder.argv())
         if config.command:
             argv.append('--')
             argv.extend(config.command)

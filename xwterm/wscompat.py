@@ -183,8 +183,10 @@ def peer_gone(connection):
 
 
 def socket_peer_gone(sock):
-    """``peer_gone`` for a connected TCP socket."""
+    """``peer_gone`` for a connected TCP socket (other sockets: unknown, False)."""
     if not sys.platform.startswith('linux'):
+        return False
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
         return False
     try:
         state = bytes(sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 1))

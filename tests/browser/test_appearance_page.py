@@ -5,6 +5,8 @@ cell, the font the canvas measures with and the input's font size."""
 
 import pytest
 
+from conftest import Server
+
 FAMILY = "'DejaVu Sans Mono', monospace"
 
 LOOK = '''() => {
@@ -23,7 +25,6 @@ LOOK = '''() => {
 
 @pytest.fixture(scope='module')
 def styled_server():
-    from conftest import Server
     server = Server(['--no-websocket', '--theme', 'light', '--font-size', '18',
                      '--font-family', FAMILY]).start()
     yield server

@@ -1,7 +1,8 @@
 """Terminal backends: a child process attached to a pseudo-terminal.
 
-``default_backend()`` picks the backend for this OS: the pty on Linux/Unix; on Windows
-conhost unless ``select_backend("conpty")`` chose ConPTY (the CLI's --use-conpty).
+``default_backend()`` picks the backend for this OS: the pty on Linux/Unix; on Windows the
+first of conhost, ConPTY and WinPTY that can run here, unless ``select_backend(name)`` chose
+one (the CLI's --use-conhost, --use-conpty, --use-winpty).
 ``get_backend(name)`` returns a backend class by name, for ``Session(backend=...)``.
 ``TerminalSize`` is shared by all.
 """
@@ -10,10 +11,10 @@ import sys
 
 from ..exceptions import UnsupportedPlatformError
 from .base import Terminal, TerminalSize
-from .windows import CONHOST, CONPTY, DEFAULT_WINDOWS_BACKEND, WINDOWS_BACKENDS
+from .winshared import CONHOST, CONPTY, WINDOWS_BACKENDS, WINPTY
 
 __all__ = ["Terminal", "TerminalSize", "default_backend", "get_backend", "select_backend",
-           "CONHOST", "CONPTY", "PTY"]
+           "CONHOST", "CONPTY", "PTY", "WINPTY"]
 
 #: The name of the Linux/Unix backend.
 PTY = "pty"
@@ -22,7 +23,7 @@ _selected = None
 
 
 def get_backend(name):
-    """The Terminal class called ``name`` ("pty", "conhost", "conpty"), on any OS (the
+    """The Terminal class called ``name`` ("pty", "conhost", "conpty", "winpty"), on any OS (the
     Windows ones only start on Windows, or with the stand-ins of the tests)."""
     if name == PTY:
         from .posix import PtyTerminal
@@ -51,5 +52,7 @@ def default_backend():
     if _selected is not None:
         return get_backend(_selected)
     if sys.platform == "win32":
-        return get_backend(DEFAULT_WINDOWS_BACKEND)
+        from .windows import best_backend
+        select_backend(best_backend())
+        return get_backend(_selected)
     return get_backend(PTY)

@@ -1,6 +1,6 @@
 """The conhost backend: a child in a headless conhost.exe, started through a helper.
 
-The server starts ``python -m xwterm --conhost-helper PIPE COMMAND COLUMNS LINES`` with
+The server starts ``python -c BOOTSTRAP --conhost-helper PIPE COMMAND COLUMNS LINES`` with
 stdin/stdout pipes (``asyncio.create_subprocess_exec``; overlapped pipes on the proactor
 loop, so no thread is needed). The helper opens the named pipe PIPE, which the server
 created, and starts ``conhost.exe --headless --width W --height H --signal 0xHANDLE --
@@ -17,20 +17,16 @@ import asyncio
 import binascii
 import logging
 import os
-import struct
-import subprocess
 import sys
 
 from ..compat import create_task, get_running_loop
 from ..exceptions import TerminalStartError
-from . import windows
-from .base import MAX_COLUMNS, MAX_LINES, Terminal, checked_size
+from . import winshared
+from .base import Terminal, checked_size
+from .winshared import helper_arguments, resize_message
 
 log = logging.getLogger(__name__)
 
-#: The code of a resize message on conhost's signal pipe.
-RESIZE_CODE = 8
-_SIGNAL_MESSAGE = struct.Struct("<hhh")
 #: Pending input above which ``write`` waits for conhost to read (bytes).
 WRITE_HIGH_WATER = 256 * 1024
 WRITE_LOW_WATER = 64 * 1024
@@ -42,76 +38,16 @@ CLOSE_GRACE = 2.0
 #: Seconds between exit checks (growing from the first to the second).
 EXIT_POLL_FIRST = 0.02
 EXIT_POLL_IDLE = 0.5
-#: The helper puts PYTHONPATH back to this before starting conhost (see helper_environment).
-ORIGINAL_PYTHONPATH = "XWTERM_ORIGINAL_PYTHONPATH"
-
-
-def resize_message(size):
-    """The 6 bytes that ask conhost for a new size: three little-endian int16s."""
-    size = checked_size(size)
-    return _SIGNAL_MESSAGE.pack(RESIZE_CODE, size.columns, size.lines)
-
-
-def parse_signal_message(message):
-    """``(code, columns, lines)`` of one 6-byte signal message (ValueError if malformed)."""
-    if len(message) != _SIGNAL_MESSAGE.size:
-        raise ValueError("a signal message is %d bytes, not %d"
-                         % (_SIGNAL_MESSAGE.size, len(message)))
-    return _SIGNAL_MESSAGE.unpack(message)
-
-
-def format_handle(handle):
-    """A handle as conhost's --signal wants it: ``0x`` and lower-case hex."""
-    return "0x%x" % handle
-
-
-def conhost_options(columns, lines, handle):
-    """conhost's arguments before ``--``."""
-    return ["--headless", "--width", str(columns), "--height", str(lines),
-            "--signal", format_handle(handle)]
-
-
-def conhost_command_line(program, options, command):
-    """conhost's command line: ``command`` goes after ``--`` as it is (a Windows command
-    line, not one quoted argument: conhost runs everything after ``--``)."""
-    return subprocess.list2cmdline(list(program) + list(options) + ["--"]) + " " + command
-
-
-def helper_arguments(pipe, command, size):
-    """What follows ``--conhost-helper``: PIPE COMMAND COLUMNS LINES."""
-    return [pipe, command, str(size.columns), str(size.lines)]
-
-
-def parse_helper_arguments(args):
-    """``(pipe, command, columns, lines)``; ValueError with a usage text if malformed."""
-    if len(args) != 4:
-        raise ValueError("--conhost-helper takes PIPE COMMAND COLUMNS LINES (got %d "
-                         "arguments)" % len(args))
-    pipe, command, columns, lines = args
-    try:
-        size = checked_size((int(columns), int(lines)))
-    except ValueError:
-        raise ValueError("--conhost-helper: COLUMNS and LINES must be numbers in 1..%d and "
-                         "1..%d, not %r %r" % (MAX_COLUMNS, MAX_LINES, columns, lines))
-    if not pipe or not command:
-        raise ValueError("--conhost-helper: PIPE and COMMAND must not be empty")
-    return pipe, command, size.columns, size.lines
+#: The folder that holds the xwterm package (this checkout, or site-packages).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: What the helper's Python runs: this package, found through the path given first (not
+#: PYTHONPATH, which an embeddable Python ignores when its ``._pth`` file exists).
+HELPER_BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
+                    "from xwterm.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def new_token():
     return binascii.hexlify(os.urandom(8)).decode("ascii")
-
-
-def helper_environment(env):
-    """``env`` with this source tree on PYTHONPATH, so ``-m xwterm`` finds the package;
-    the original value travels along for the helper to restore for conhost."""
-    env = dict(env)
-    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
-    original = env.get("PYTHONPATH", "")
-    env[ORIGINAL_PYTHONPATH] = original
-    env["PYTHONPATH"] = os.pathsep.join([package_parent] + ([original] if original else []))
-    return env
 
 
 class ConhostTerminal(Terminal):
@@ -120,7 +56,7 @@ class ConhostTerminal(Terminal):
     #: The OS layer; None: xwterm.terminal.winapi.
     api = None
     #: The command that starts the helper, before its four arguments.
-    helper_command = (sys.executable, "-m", "xwterm", "--conhost-helper")
+    helper_command = (sys.executable, "-c", HELPER_BOOTSTRAP, PACKAGE_PARENT, "--conhost-helper")
 
     def __init__(self, argv, size, env=None, cwd=None):
         Terminal.__init__(self, argv, size, env, cwd)
@@ -132,7 +68,7 @@ class ConhostTerminal(Terminal):
 
     @classmethod
     def default_command(cls):
-        return windows.default_command()
+        return winshared.default_command()
 
     @property
     def pid(self):
@@ -159,11 +95,11 @@ class ConhostTerminal(Terminal):
         except OSError as error:
             raise TerminalStartError("cannot create the signal pipe %s: %s" % (pipe, error))
         argv = list(self.helper_command) + helper_arguments(
-            pipe, windows.command_line(self.argv), self.size)
+            pipe, winshared.command_line(self.argv), self.size)
         try:
             self._process = await asyncio.create_subprocess_exec(
                 *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                env=helper_environment(windows.child_environment(self.env)), cwd=self.cwd,
+                env=winshared.child_environment(self.env), cwd=self.cwd,
                 **api.helper_spawn_options())
         except (OSError, ValueError) as error:
             self._close_signal()

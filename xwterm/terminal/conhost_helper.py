@@ -1,5 +1,5 @@
-"""``python -m xwterm --conhost-helper PIPE COMMAND COLUMNS LINES``: the process between the
-server and conhost.exe.
+"""``xwterm --conhost-helper PIPE COMMAND COLUMNS LINES``: the process between the server and
+conhost.exe.
 
 asyncio starts children with exactly three inherited handles, but conhost needs a fourth
 (its signal pipe). So the server starts this helper, which opens the named pipe PIPE as an
@@ -20,8 +20,7 @@ import shutil
 import signal
 import sys
 
-from . import windows
-from .conhost import ORIGINAL_PYTHONPATH, conhost_options, parse_helper_arguments
+from .winshared import conhost_options, parse_helper_arguments, split_command_line
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +35,8 @@ def conhost_program(api, environ=None):
     if not override:
         return api.conhost_argv()
     if sys.platform == "win32":
-        return windows.split_command_line(override)
+        return split_command_line(override)
     return shlex.split(override)
-
-
-def restore_pythonpath(environ):
-    """Undo what the server added to PYTHONPATH to start this helper (in ``environ``)."""
-    if ORIGINAL_PYTHONPATH not in environ:
-        return
-    original = environ.pop(ORIGINAL_PYTHONPATH)
-    if original:
-        environ["PYTHONPATH"] = original
-    else:
-        environ.pop("PYTHONPATH", None)
 
 
 def _ignore_console_interrupts():
@@ -80,7 +68,6 @@ def run_helper(args, api):
     except OSError as error:
         log.error("cannot open the signal pipe %s: %s", pipe, error)
         return 2
-    restore_pythonpath(os.environ)
     try:
         child = api.start_with_handle(program, conhost_options(columns, lines, handle),
                                       command, handle)

@@ -1,4 +1,5 @@
-"""The ConPTY backend: a child in a Windows pseudo console, through pywinpty's PtyProcess.
+"""The ConPTY and WinPTY backends: a child in a Windows pseudo console, through pywinpty's
+PtyProcess (ConPTY on Windows 10 1809+; WinPTY's agent, which pywinpty ships, before that).
 
 pywinpty's calls block (a read waits for output, a write for room in the console's input
 pipe), so they run in two threads of this session's own (``BlockingWorker``), never in the
@@ -22,7 +23,7 @@ import threading
 
 from ..compat import create_task, get_running_loop
 from ..exceptions import TerminalStartError
-from . import windows
+from . import winshared
 from .base import Terminal, checked_size
 from .worker import BlockingWorker
 
@@ -41,13 +42,23 @@ EXIT_POLL_AFTER_EOF = 0.02
 CLOSE_GRACE = 5.0
 
 
-def _load_pty_process():
+#: pywinpty's number for its WinPTY backend (``winpty.Backend.WinPTY``).
+PYWINPTY_WINPTY = 1
+
+
+def _load_pty_process(label):
     try:
         from winpty import PtyProcess
     except ImportError as error:
-        raise TerminalStartError("the ConPTY backend needs pywinpty (pip install pywinpty): %s"
-                                 % error)
+        raise TerminalStartError("the %s backend needs pywinpty (pip install pywinpty): %s"
+                                 % (label, error))
     return PtyProcess
+
+
+def _consume_result(future):
+    """A read still pending at close ends with an error nobody awaits: take it."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _close_pty_process(process):
@@ -68,6 +79,11 @@ def _close_pty_process(process):
 class ConPtyTerminal(Terminal):
     """A command in a Windows pseudo console (ConPTY), driven from worker threads."""
 
+    #: For messages.
+    label = "ConPTY"
+    #: pywinpty's ``backend`` argument; None: its own choice, ConPTY (which, where ConPTY
+    #: fails to start, it replaces with WinPTY without saying so).
+    pywinpty_backend = None
     #: The PtyProcess class; None: pywinpty's, imported on first start.
     pty_process_class = None
     #: The OS layer; None: xwterm.terminal.winapi.
@@ -95,7 +111,7 @@ class ConPtyTerminal(Terminal):
 
     @classmethod
     def default_command(cls):
-        return windows.default_command()
+        return winshared.default_command()
 
     @property
     def pid(self):
@@ -119,11 +135,14 @@ class ConPtyTerminal(Terminal):
         if self._process is not None:
             return
         loop = get_running_loop()
-        pty_process_class = self.pty_process_class or _load_pty_process()
+        pty_process_class = self.pty_process_class or _load_pty_process(self.label)
+        options = {}
+        if self.pywinpty_backend is not None:
+            options["backend"] = self.pywinpty_backend
         spawn = functools.partial(
             pty_process_class.spawn, list(self.argv), cwd=self.cwd,
-            env=windows.child_environment(self.env),
-            dimensions=(self.size.lines, self.size.columns))
+            env=winshared.child_environment(self.env),
+            dimensions=(self.size.lines, self.size.columns), **options)
         spawning = loop.run_in_executor(None, spawn)
         try:
             process = await asyncio.shield(spawning)
@@ -137,7 +156,7 @@ class ConPtyTerminal(Terminal):
         self._job = self._make_job(process.pid)
         self._exited = loop.create_future()
         self._schedule_exit_poll(EXIT_POLL_IDLE)
-        log.debug("started pid %s in a pseudo console: %s", self._pid, self.argv)
+        log.debug("started pid %s in a %s console: %s", self._pid, self.label, self.argv)
 
     @staticmethod
     def _close_orphan(spawning):
@@ -321,6 +340,9 @@ class ConPtyTerminal(Terminal):
                 self._poll_handle.cancel()
                 self._poll_handle = None
             self._output_done = True
+            if self._pending_read is not None:
+                self._pending_read.add_done_callback(_consume_result)
+                self._pending_read = None
             self._process = None  # lets pywinpty drop the pseudo console
             if not self._exited.done():
                 log.warning("pid %s: no exit status after close", self._pid)
@@ -336,3 +358,12 @@ class ConPtyTerminal(Terminal):
                 return
             else:
                 await asyncio.sleep(EXIT_POLL_AFTER_EOF)
+
+
+class WinPtyTerminal(ConPtyTerminal):
+    """A command in a WinPTY console: pywinpty's winpty-agent keeps a hidden console and
+    turns its screen into terminal output. For Windows before 10 1809 (no ConPTY), and
+    where ConPTY does not work (Wine)."""
+
+    label = "WinPTY"
+    pywinpty_backend = PYWINPTY_WINPTY

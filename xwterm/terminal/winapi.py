@@ -16,6 +16,8 @@ import os
 import subprocess
 import sys
 
+from .winshared import conhost_command_line
+
 CREATE_NEW_PROCESS_GROUP = 0x00000200
 CTRL_C_EVENT = 0
 CTRL_BREAK_EVENT = 1
@@ -39,8 +41,9 @@ _ERROR_PIPE_LISTENING = 536
 _SIGNAL_PIPE_BUFFER = 4096
 
 _kernel32 = None
-#: Console handler routines registered with Windows: ctypes must keep them alive.
-_registered_routines = set()
+#: Console handler routines registered with Windows, by id: ctypes must keep them alive
+#: (a ctypes function pointer is not hashable).
+_registered_routines = {}
 
 
 def _windows():
@@ -86,6 +89,20 @@ def _valid(handle):
     """False for NULL and INVALID_HANDLE_VALUE (ctypes returns the latter unsigned)."""
     import ctypes
     return bool(handle) and handle != ctypes.c_void_p(-1).value
+
+
+def wine_version():
+    """The Wine version this process runs under ("8.0"), None on Windows itself."""
+    if sys.platform != "win32":
+        return None
+    import ctypes
+    try:
+        get_version = ctypes.WinDLL("ntdll").wine_get_version
+    except (AttributeError, OSError):
+        return None
+    get_version.restype = ctypes.c_char_p
+    get_version.argtypes = []
+    return get_version().decode("ascii", "replace")
 
 
 def conpty_available():
@@ -268,7 +285,6 @@ def start_with_handle(program, options, command, handle):
     handle list next to ``handle``: with a handle list, nothing else is inherited (3.7+;
     3.6 has no handle list and inherits every inheritable handle).
     """
-    from .conhost import conhost_command_line
     command_line = conhost_command_line(program, options, command)
     streams = {"stdin": 0, "stdout": 1, "stderr": subprocess.DEVNULL}
     if sys.version_info >= (3, 7):
@@ -299,10 +315,9 @@ def add_console_ctrl_handler(handler):
     kernel32.SetConsoleCtrlHandler(None, False)
     if not kernel32.SetConsoleCtrlHandler(ctypes.cast(routine, ctypes.c_void_p), True):
         _raise_last_error("SetConsoleCtrlHandler")
-    _registered_routines.add(routine)
+    _registered_routines[id(routine)] = routine
 
     def remove():
-        if routine in _registered_routines:
+        if _registered_routines.pop(id(routine), None) is not None:
             kernel32.SetConsoleCtrlHandler(ctypes.cast(routine, ctypes.c_void_p), False)
-            _registered_routines.discard(routine)
     return remove

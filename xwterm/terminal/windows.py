@@ -1,55 +1,15 @@
-"""What the two Windows backends share: the default command, command lines, the child's
-environment, backend names, and the report ``--check`` prints about them.
+"""The Windows backends by name: which class, which one runs by default, and the report
+``--check`` prints about them.
 
-Pure functions and lazy imports only: this module imports (and is tested) on every OS.
+The top of the terminal package's Windows layer: it imports the shared pieces (winshared)
+and, lazily, the backends and the OS layer; none of them imports this module. Importing it
+never touches Windows, so it is tested on every OS.
 """
 
 import os
-import shlex
-import subprocess
 import sys
 
-#: Backend names, as the command line spells them (--use-conhost, --use-conpty).
-CONHOST = "conhost"
-CONPTY = "conpty"
-WINDOWS_BACKENDS = (CONHOST, CONPTY)
-#: The backend Windows uses unless told otherwise (the specification's default).
-DEFAULT_WINDOWS_BACKEND = CONHOST
-
-FALLBACK_COMMAND = r"C:\Windows\System32\cmd.exe"
-
-
-def default_command(environ=None):
-    """``[%COMSPEC%]``, else ``[C:\\Windows\\System32\\cmd.exe]``."""
-    environ = os.environ if environ is None else environ
-    return [environ.get("COMSPEC") or FALLBACK_COMMAND]
-
-
-def command_line(argv):
-    """``argv`` as one Windows command line (the quoting the C runtime undoes)."""
-    return subprocess.list2cmdline(list(argv))
-
-
-def split_command_line(text):
-    """A ``--command`` string typed on Windows -> argument list.
-
-    ``shlex`` in POSIX mode would eat the backslashes of ``C:\\Windows\\...``; in its
-    non-POSIX mode it keeps them and the quotes around arguments, which are dropped here.
-    """
-    words = shlex.split(text, posix=False)
-    return [word[1:-1] if len(word) >= 2 and word[0] == word[-1] == '"' else word
-            for word in words]
-
-
-def child_environment(extra=None):
-    """The server's environment plus ``extra``; terminals want TERM like on Linux."""
-    env = dict(os.environ)
-    env.pop("COLUMNS", None)
-    env.pop("LINES", None)
-    env.setdefault("TERM", "xterm-256color")
-    if extra:
-        env.update(extra)
-    return env
+from .winshared import CONHOST, CONPTY, WINDOWS_BACKENDS, WINPTY
 
 
 def backend_class(name):
@@ -57,6 +17,9 @@ def backend_class(name):
     if name == CONPTY:
         from .conpty import ConPtyTerminal
         return ConPtyTerminal
+    if name == WINPTY:
+        from .conpty import WinPtyTerminal
+        return WinPtyTerminal
     if name == CONHOST:
         from .conhost import ConhostTerminal
         return ConhostTerminal
@@ -78,7 +41,8 @@ def use_proactor_loop():
 
 
 def backend_report(api=None, platform=None, import_pywinpty=None):
-    """``[(name, can_run, why)]`` for each Windows backend, for ``--check``.
+    """``[(name, can_run, why)]`` for each Windows backend, in the order the default
+    prefers them, for ``--check`` and ``best_backend``.
 
     ``api`` is the OS layer (xwterm.terminal.winapi), ``import_pywinpty`` a function
     returning ``(module or None, error text)``; both can be stand-ins in tests.
@@ -90,23 +54,46 @@ def backend_report(api=None, platform=None, import_pywinpty=None):
         from . import winapi as api
     if import_pywinpty is None:
         import_pywinpty = _import_pywinpty
+    have_conpty, no_conpty = api.conpty_available()
+    wine = api.wine_version()
+    module, error = import_pywinpty()
     report = []
     conhost = api.conhost_argv()[0]
-    if os.path.isfile(conhost):
-        report.append((CONHOST, True, "%s, helper %s -m xwterm --conhost-helper"
-                       % (conhost, sys.executable)))
-    else:
+    if not os.path.isfile(conhost):
         report.append((CONHOST, False, "%s not found" % conhost))
-    have_conpty, why = api.conpty_available()
-    module, error = import_pywinpty()
-    if not have_conpty:
-        report.append((CONPTY, False, why))
-    elif module is None:
-        report.append((CONPTY, False, "pywinpty is missing (%s); pip install pywinpty"
-                       % error))
+    elif not have_conpty:  # a headless conhost is the server behind ConPTY
+        report.append((CONHOST, False, "%s has no headless mode: %s" % (conhost, no_conpty)))
+    elif wine is not None:
+        report.append((CONHOST, False, "Wine %s: its conhost.exe is only the console server "
+                       "of CreatePseudoConsole (it starts no command and exits 1)" % wine))
     else:
-        report.append((CONPTY, True, "pywinpty %s" % getattr(module, "__version__", "?")))
+        report.append((CONHOST, True, "%s, helper %s" % (conhost, sys.executable)))
+    if module is None:
+        missing = "pywinpty is missing (%s); pip install pywinpty" % error
+        report.append((CONPTY, False, no_conpty if not have_conpty else missing))
+        report.append((WINPTY, False, missing))
+        return report
+    version = getattr(module, "__version__", "?")
+    if not have_conpty:
+        report.append((CONPTY, False, no_conpty))
+    elif wine is not None:
+        report.append((CONPTY, False, "Wine %s: CreatePseudoConsole succeeds but no output "
+                       "comes back (pywinpty would fall back to WinPTY)" % wine))
+    else:
+        report.append((CONPTY, True, "pywinpty %s" % version))
+    report.append((WINPTY, True, "pywinpty %s, its winpty-agent (for Windows before 10 1809)"
+                   % version))
     return report
+
+
+def best_backend(report=None):
+    """The name of the first backend of ``report`` (default: this machine's) that can
+    run; the first one's name when none can (its start then says why)."""
+    report = backend_report() if report is None else report
+    for name, can_run, _ in report:
+        if can_run:
+            return name
+    return report[0][0]
 
 
 def _import_pywinpty():
