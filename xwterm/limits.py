@@ -26,11 +26,13 @@ try:
 except ImportError:     # Windows
     resource = None
 
+from .auth import client_key
+
 log = logging.getLogger(__name__)
 
 #: Connections one listener holds open at most (lowered to fit the descriptor limit).
 DEFAULT_MAX_CONNECTIONS = 1000
-#: Connections one client address holds open at most, per listener.
+#: Connections one client address (IPv6: one /64) holds open at most, per listener.
 DEFAULT_MAX_PER_ADDRESS = 64
 #: Descriptors kept free for everything else (shells, files, pipes).
 RESERVED_FDS = 64
@@ -55,7 +57,8 @@ def descriptor_budget(listeners, max_sessions):
 
 
 class ConnectionLimits(object):
-    """The open connections of one listener, by client address."""
+    """The open connections of one listener, by client address: an IPv4 address, or the
+    /64 of an IPv6 one (one host easily holds a whole /64), as the login limit counts."""
 
     def __init__(self, name, max_connections=DEFAULT_MAX_CONNECTIONS,
                  max_per_address=DEFAULT_MAX_PER_ADDRESS):
@@ -127,7 +130,7 @@ class GuardedSocket(socket.socket):
     def accept(self):
         while True:
             fd, address = self._accept()
-            peer = address[0] if isinstance(address, tuple) else str(address)
+            peer = client_key(address[0] if isinstance(address, tuple) else str(address))
             connection = CountedSocket(self.family, self.type, self.proto, fileno=fd)
             if self.limits.admit(peer):
                 connection._limits = self.limits
