@@ -283,7 +283,8 @@ class ServerProcess(object):
                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                    universal_newlines=True).stdout
         options = []
-        if "--token" not in extra and "--no-auth" not in extra and "--no-auth" in help_text:
+        login = [a for a in extra if a in ("--token", "--no-auth") or a.startswith("--token=")]
+        if not login and "--no-auth" in help_text:
             options.append("--no-auth")
         if ("--max-connections-per-address" in help_text
                 and "--max-connections-per-address" not in extra):
@@ -301,16 +302,27 @@ class ServerProcess(object):
         self.launched = time.perf_counter()
         self.proc = await asyncio.create_subprocess_exec(
             *argv, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=subprocess.DEVNULL)
+            stdout=asyncio.subprocess.PIPE, stderr=self._stderr())
         while not ("HTTP" in self.urls and "WebSocket" in self.urls):
             line = await asyncio.wait_for(self.proc.stdout.readline(), GUARD)
             if not line:
-                raise RuntimeError("server exited before printing its URLs")
+                raise RuntimeError("server exited before printing its URLs: %s"
+                                   % self.stderr_tail())
             label, _, url = line.decode().partition(":")
             if label in ("HTTP", "WebSocket") and url.strip():
                 self.urls[label] = url.strip()
         self.listening = time.perf_counter()
         return self
+
+    def _stderr(self):
+        """The server's log (WARNING and up) goes to a temporary file, for the error."""
+        import tempfile
+        self.log_file = tempfile.TemporaryFile()
+        return self.log_file
+
+    def stderr_tail(self, size=500):
+        self.log_file.seek(0)
+        return self.log_file.read().decode("utf-8", "replace")[-size:].strip() or "(no log)"
 
     @property
     def pid(self):

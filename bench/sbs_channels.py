@@ -16,7 +16,7 @@ import websockets
 
 import bench_server
 from bench_server import GUARD
-from sbs_servers import END, COLUMNS, LINES, proc_cpu_seconds
+from sbs_servers import END, COLUMNS, LINES, proc_cpu_seconds, proc_memory_kib
 
 PROMPT = b"$ "
 BINARY_SUBPROTOCOL = "xwterm.binary"
@@ -27,10 +27,15 @@ class Unsupported(Exception):
 
 
 async def connect(url, headers, subprotocols=None, deflate=False):
+    """``max_queue=None``: the client takes every frame off the socket as it arrives, as a
+    browser does.  The library's default bounds its queue in frames (16), which is 64 KiB
+    of ttyd's 4 KiB frames but 1 MiB of our 64 KiB ones: whenever the client process
+    waited for a CPU, ttyd was held back by the client and we were not.  That skewed
+    earlier figures in our favour on a busy machine (issue 19)."""
     return await websockets.connect(
         url, max_size=None, compression="deflate" if deflate else None, ping_interval=None,
         open_timeout=GUARD, subprotocols=subprotocols, additional_headers=headers,
-        write_limit=2 ** 20)
+        write_limit=2 ** 20, max_queue=None)
 
 
 def negotiated_deflate(ws):
@@ -146,7 +151,7 @@ async def read_until(channel, needle, seen):
     return seen
 
 
-async def throughput(open_channel, payload, server_pid):
+async def throughput(open_channel, payload, server_pid, cpu_seconds=proc_cpu_seconds):
     """One fresh session: seconds from typing ``cat FILE`` to the end marker; checksum ok;
     server CPU seconds in that interval (None without a server process)."""
     channel = await open_channel()
@@ -154,7 +159,7 @@ async def throughput(open_channel, payload, server_pid):
         empty, end, prompt = markers(channel)
         await asyncio.wait_for(read_until(channel, prompt, empty), GUARD)
         chunks, tail = [], empty
-        cpu_before = proc_cpu_seconds(server_pid) if server_pid else None
+        cpu_before = cpu_seconds(server_pid) if server_pid else None
         start = time.perf_counter()
         await channel.send("cat %s\n" % payload.path)
 
@@ -168,7 +173,7 @@ async def throughput(open_channel, payload, server_pid):
                 tail = chunk[-len(end):]
         await asyncio.wait_for(pump(), 10 * GUARD)
         elapsed = time.perf_counter() - start
-        cpu = proc_cpu_seconds(server_pid) - cpu_before if server_pid else None
+        cpu = cpu_seconds(server_pid) - cpu_before if server_pid else None
         received = empty.join(chunks)
         if channel.text:
             received = received.encode("utf-8", "surrogatepass")
@@ -241,10 +246,29 @@ async def first_byte(open_channel):
 async def first_byte_after_churn(open_channel, count):
     """Open ``count`` sessions (each to its first byte), close them all at once, then time
     one new session to its first byte: what a user sees right after many tabs closed."""
+    channels = await open_idle(open_channel, count)
+    await asyncio.gather(*(channel.close() for channel in channels))
+    return await first_byte(open_channel)
+
+
+async def open_idle(open_channel, count):
+    """``count`` sessions opened one after another, each to its first byte (its prompt)."""
     channels = []
     for _ in range(count):
         channel = await open_channel()
         channels.append(channel)
         await asyncio.wait_for(channel.output(), GUARD)
+    return channels
+
+
+async def memory_per_idle_session(open_channel, count, server_pid):
+    """Server RSS growth per idle session (KiB), on a server that served one session
+    before (so imports and first-use caches are not charged to the sessions)."""
+    await (await open_channel()).close()
+    await asyncio.sleep(0.3)
+    before = proc_memory_kib(server_pid)["rss"]
+    channels = await open_idle(open_channel, count)
+    await asyncio.sleep(0.3)  # the last prompts are sent: nothing is in flight
+    after = proc_memory_kib(server_pid)["rss"]
     await asyncio.gather(*(channel.close() for channel in channels))
-    return await first_byte(open_channel)
+    return (after - before) / float(count)

@@ -123,7 +123,7 @@ class Ours(object):
         self.compression = compression and self.has["--compression"]
         self.extra = list(extra)
         if self.token:
-            self.extra += ["--token", self.token]
+            self.extra += ["--token=" + self.token]  # a token may start with "-"
         elif self.has["--no-auth"]:
             self.extra += ["--no-auth"]
         if per_address and self.has["--max-connections-per-address"]:

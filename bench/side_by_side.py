@@ -1,25 +1,28 @@
 #!/usr/bin/env python3
-"""xwterm next to ttyd (issue 11): the same workloads, the servers alternating in rounds.
+"""xwterm next to ttyd (issues 11, 19): the same workloads, the servers alternating in rounds.
 
     python3 bench/side_by_side.py                 # default: 7 rounds, ~6 min on 2 cores
     python3 bench/side_by_side.py --quick         # 5 rounds, smaller payloads, ~1.5 min
-    python3 bench/side_by_side.py --ttyd PATH --no-browser --json out.json
+    python3 bench/side_by_side.py --quick --no-browser --runs 3 --markdown docs/benchmarks.md
+    python3 bench/side_by_side.py --ttyd PATH --ours-option=--event-loop=asyncio --json out.json
 
 Each round runs every workload once on every server, the order of the servers flipped
-from one round to the next, so drift on a shared machine hits both alike.  The table gives
-median and min-max over the rounds, and the ratios are medians of per-round ratios.
-ttyd comes from --ttyd, $TTYD or /tmp/ttyd-src/build/ttyd; without it its rows are
-skipped with one line.  Prints, never asserts; exit status 3 if a checksum did not match.
-See bench/README.md for what each row means.
+from one round to the next, so drift on a shared machine hits both alike.  A run's table
+gives median and min-max over its rounds, and its ratios are medians of per-round ratios;
+``--runs N`` repeats the whole run with fresh servers and summarises the runs (median
+[min-max]).  Beside the figures it prints the CPU time every other process on the machine
+used meanwhile (sbs_load); a run where they used more than 0.2 CPUs on average is busy and
+its figures are not judged against the targets.  ``--markdown FILE`` writes the summary,
+with the command and the load, between the markers of FILE.  ttyd comes from --ttyd, $TTYD
+or /tmp/ttyd-src/build/ttyd; without it its rows are skipped with one line.  Prints, never
+asserts; exit status 3 if a checksum did not match.  See bench/README.md for the rows.
 """
 
 import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,32 +30,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import aiohttp  # noqa: E402
-import websockets  # noqa: E402
-
 import bench_server  # noqa: E402
 import sbs_channels as channels  # noqa: E402
+import sbs_load  # noqa: E402
+import sbs_report  # noqa: E402
 import sbs_servers as servers  # noqa: E402
-
-OURS_BINARY = "ours binary"
-THROUGHPUT_VARIANTS = ["raw pty", "ttyd", "ttyd deflate", "ours JSON", OURS_BINARY, "ours deflate"]
-LATENCY_VARIANTS = ["ttyd", "ours JSON", OURS_BINARY]
-#: (label, numerator, denominator, metric) printed under the table; higher-is-better metrics
-#: first, then the times (where a ratio below 1 means ours is faster).
-RATIOS = [
-    ("ours binary / ttyd, ASCII throughput", OURS_BINARY, "ttyd", "MB/s ASCII"),
-    ("ours binary / ttyd, UTF-8 throughput", OURS_BINARY, "ttyd", "MB/s UTF-8"),
-    ("ours binary / raw pty, ASCII throughput", OURS_BINARY, "raw pty", "MB/s ASCII"),
-    ("ours binary / raw pty, UTF-8 throughput", OURS_BINARY, "raw pty", "MB/s UTF-8"),
-    ("ours JSON / ttyd, ASCII throughput", "ours JSON", "ttyd", "MB/s ASCII"),
-    ("ours JSON / ttyd, UTF-8 throughput", "ours JSON", "ttyd", "MB/s UTF-8"),
-    ("ours deflate / ttyd deflate, ASCII throughput", "ours deflate", "ttyd deflate", "MB/s ASCII"),
-    ("ours deflate / ttyd deflate, UTF-8 throughput", "ours deflate", "ttyd deflate", "MB/s UTF-8"),
-    ("echo p99 ours binary / ttyd (lower is better)", OURS_BINARY, "ttyd", "echo p99"),
-    ("echo p99 ours JSON / ttyd (lower is better)", "ours JSON", "ttyd", "echo p99"),
-    ("page speed ours / ttyd (ttyd time / our time)", "ttyd", "ours page", "page"),
-    ("reopen after churn ours / ttyd (lower is better)", "ours", "ttyd", "reopen"),
-]
+from sbs_report import LATENCY_VARIANTS, OURS_BINARY, THROUGHPUT_VARIANTS, Results  # noqa: E402
 
 
 def progress(message):
@@ -60,29 +43,17 @@ def progress(message):
     sys.stderr.flush()
 
 
-class Results(object):
-    """metric -> variant -> one value per round (None: failed that round)."""
-
-    def __init__(self, rounds):
-        self.rounds = rounds
-        self.values = {}
-        self.unsupported = {}
-        self.checksum_failures = 0
-        #: Chromium runs that did not draw the end marker in time, per page.
-        self.failures = {}
-
-    def add(self, metric, variant, round_index, value):
-        row = self.values.setdefault(metric, {}).setdefault(variant, [None] * self.rounds)
-        row[round_index] = value
-
-    def get(self, metric, variant):
-        return [v for v in self.values.get(metric, {}).get(variant, []) if v is not None]
-
-    def ratio(self, metric, numerator, denominator):
-        """Per-round ratios of two variants measured in the same round."""
-        top = self.values.get(metric, {}).get(numerator, [])
-        bottom = self.values.get(metric, {}).get(denominator, [])
-        return [a / b for a, b in zip(top, bottom) if a is not None and b]
+def cpu_seconds(pid):
+    """CPU time of every thread of ``pid`` from the scheduler (ns resolution): precise
+    enough for a few hundred keystrokes, which the 10 ms ticks of /proc/PID/stat are not."""
+    total = 0
+    for task in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, task)) as handle:
+                total += int(handle.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9
 
 
 class Bench(object):
@@ -93,6 +64,8 @@ class Bench(object):
         self.shell_argv = bench_server.SHELLS[options.shell]
         self.results = Results(options.rounds)
         self.ttyd = self.ours = self.ours_deflate = self.browser = None
+        #: The machine's other load during the run (sbs_load), once it is over.
+        self.load = None
         #: Shells still running 2 s after the last client closed (server label -> count).
         self.leftover_shells = {}
 
@@ -101,11 +74,12 @@ class Bench(object):
     async def start(self):
         per_address = self.options.churn + 50  # ttyd has no such limit
         self.ours = await servers.Ours(self.shell_argv, end_on_close=True,
-                                       per_address=per_address).start()
+                                       per_address=per_address,
+                                       extra=self.options.ours_option).start()
         if self.ours.has["--compression"]:
             self.ours_deflate = await servers.Ours(self.shell_argv, compression=True,
-                                                   end_on_close=True,
-                                                   per_address=per_address).start()
+                                                   end_on_close=True, per_address=per_address,
+                                                   extra=self.options.ours_option).start()
         else:
             self.results.unsupported["ours deflate"] = "n/a (server has no --compression option)"
         if os.access(self.options.ttyd, os.X_OK):
@@ -174,6 +148,7 @@ class Bench(object):
         for name in self.in_round_order(["ttyd", page_variant], index):
             if name in openers:
                 await self.attempt(name, index, self.reopen_run(name, openers[name][0], index))
+        await self.attempt("fresh servers", index, self.fresh_server_run(index))
         if self.browser:
             await self.page_round(index)
 
@@ -190,7 +165,7 @@ class Bench(object):
             elapsed, ok, cpu = channels.raw_throughput(self.shell_argv, payload)
         else:
             opener, pid = openers[name]
-            elapsed, ok, cpu = await channels.throughput(opener, payload, pid)
+            elapsed, ok, cpu = await channels.throughput(opener, payload, pid, cpu_seconds)
         if not ok:
             self.results.checksum_failures += 1
             progress("CHECKSUM MISMATCH: %s %s round %d" % (name, payload.name, index + 1))
@@ -199,7 +174,11 @@ class Bench(object):
         self.results.add("CPU s/100MB " + payload.name, name, index, cpu / payload.size * 1e8)
 
     async def latency_run(self, name, opener, index):
+        pid = self.ttyd.pid if name == "ttyd" else self.ours.pid
+        cpu_before = cpu_seconds(pid)
         samples = await channels.echo_latency(opener, self.options.echo)
+        self.results.add("echo CPU us", name, index,
+                         (cpu_seconds(pid) - cpu_before) / self.options.echo * 1e6)
         self.results.add("echo p50", name, index, bench_server.pct(samples, 50) * 1e3)
         self.results.add("echo p99", name, index, bench_server.pct(samples, 99) * 1e3)
         firsts = [await channels.first_byte(opener) for _ in range(self.options.connects)]
@@ -208,6 +187,28 @@ class Bench(object):
     async def reopen_run(self, name, opener, index):
         seconds = await channels.first_byte_after_churn(opener, self.options.churn)
         self.results.add("reopen", "ttyd" if name == "ttyd" else "ours", index, seconds * 1e3)
+
+    async def fresh_server_run(self, index):
+        """Fresh servers: ours from launch to listening (its URLs printed); and each
+        server's RSS growth per idle session with ``--churn`` sessions open."""
+        ours = servers.Ours(self.shell_argv, end_on_close=True,
+                            per_address=self.options.churn + 50, extra=self.options.ours_option)
+        fresh = [("ours", ours, lambda: channels.OursBinaryChannel.open(ours))]
+        if self.ttyd:
+            ttyd = servers.Ttyd(self.options.ttyd, self.shell_argv)
+            fresh.append(("ttyd", ttyd, lambda: channels.TtydChannel.open(ttyd)))
+        for name, server, opener in fresh if index % 2 == 0 else fresh[::-1]:
+            await server.start()
+            try:
+                if name == "ours":
+                    process = server.process
+                    self.results.add("startup ms", "ours", index,
+                                     (process.listening - process.launched) * 1e3)
+                self.results.add("KiB per session", name, index,
+                                 await channels.memory_per_idle_session(
+                                     opener, self.options.churn, server.pid))
+            finally:
+                await server.stop()
 
     async def page_round(self, index):
         pages = [("ours page", "ours", self.ours.page_url())]
@@ -225,129 +226,29 @@ class Bench(object):
                          % (name, index + 1, type(error).__name__, error))
 
     async def run(self):
-        with tempfile.TemporaryDirectory(prefix="xwterm-sbs-") as directory:
-            progress("writing payloads (%s MB ASCII, %s MB UTF-8, %s MB page)"
-                     % (self.options.mb, self.options.utf8_mb, self.options.page_mb))
-            payloads = [servers.ascii_payload(directory, self.options.mb),
-                        servers.utf8_payload(directory, self.options.utf8_mb)]
-            self.page_payload = servers.ascii_payload(directory, self.options.page_mb, "page.b64")
-            try:
-                await self.start()
-                await self.probe()
-                for index in range(self.options.rounds):
-                    progress("round %d/%d" % (index + 1, self.options.rounds))
-                    await self.round(index, payloads)
-                await asyncio.sleep(2.0)
-                self.leftover_shells = {server.label: servers.child_count(server.pid)
-                                        for server in (self.ttyd, self.ours) if server}
-            finally:
-                await self.stop()
-            return payloads
-
-
-# ---------------------------------------------------------------------------
-# the table
-
-
-def spread(values, digits=1):
-    """'median [min-max]' of one row, or None without values."""
-    if not values:
-        return None
-    pattern = "%%.%df [%%.%df-%%.%df]" % (digits, digits, digits)
-    return pattern % (statistics.median(values), min(values), max(values))
-
-
-def machine_lines(options):
-    cpu_model = "?"
-    with open("/proc/cpuinfo") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    ttyd = servers.Ttyd.version(options.ttyd) if os.access(options.ttyd, os.X_OK) else "no ttyd"
-    revision = subprocess.run(["git", "-C", bench_server.ROOT, "describe", "--always", "--dirty"],
-                              capture_output=True, text=True).stdout.strip() or "?"
-    return [
-        "date: %s; xwterm at %s" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), revision),
-        "machine: %d CPUs (nproc), %s, load average %s" % (
-            os.cpu_count(), cpu_model, " ".join("%.2f" % x for x in os.getloadavg())),
-        "versions: Python %s, %s, aiohttp %s, websockets %s, Linux %s" % (
-            platform.python_version(), ttyd, aiohttp.__version__, websockets.__version__,
-            platform.release()),
-    ]
-
-
-def print_table(bench, payloads):
-    results, options = bench.results, bench.options
-    unsupported = results.unsupported
-    lines = machine_lines(options)
-    lines.append("shell: %s; terminal %dx%d; %d rounds, servers alternating; checksums: %s" % (
-        " ".join(bench.shell_argv), servers.COLUMNS, servers.LINES, options.rounds,
-        "verified on every run" if not results.checksum_failures
-        else "%d MISMATCHES" % results.checksum_failures))
-    lines.append("")
-
-    def row(label, cells):
-        lines.append("| %s | %s |" % (label, " | ".join(cells)))
-
-    def missing(name):
-        return unsupported.get(name, "n/a (no ttyd)" if name.startswith("ttyd") else "n/a")
-
-    for payload in payloads:
-        lines.append("WebSocket throughput, %s (%.1f MB as delivered), MB/s and server CPU"
-                     % (payload.name, payload.size / 1e6))
-        row("variant", ["MB/s median [min-max]", "server CPU s per 100 MB"])
-        row("---", ["---", "---"])
-        for name in THROUGHPUT_VARIANTS:
-            mbps = spread(results.get("MB/s " + payload.name, name))
-            cpu = spread(results.get("CPU s/100MB " + payload.name, name), 2)
-            label = name + (" (ceiling; CPU = the reader's)" if name == "raw pty" else "")
-            row(label, [mbps or missing(name), cpu or ""])
-        lines.append("")
-    lines.append("Latency (ms): echo of %d keys through `cat` (kernel echo); new session to "
-                 "first byte (median of %d per round)" % (options.echo, options.connects))
-    row("variant", ["echo p50", "echo p99", "new session -> first byte"])
-    row("---", ["---", "---", "---"])
-    for name in LATENCY_VARIANTS:
-        cells = [spread(results.get(metric, name), 2)
-                 for metric in ("echo p50", "echo p99", "first byte")]
-        row(name, [cell or missing(name) for cell in cells])
-    lines.append("")
-    lines.append("New session right after %d were closed, to first byte (ms)" % options.churn)
-    row("server", ["ms median [min-max]"])
-    row("---", ["---"])
-    for name in ("ttyd", "ours"):
-        row(name, [spread(results.get("reopen", name), 1) or missing(name)])
-    lines.append("")
-    if options.browser:
-        lines.append("Chromium end to end: `cat` of %.0f MB until its last line is drawn (s)"
-                     % (options.page_mb))
-        row("page", ["s median [min-max]", "terminal", "runs"])
-        row("---", ["---", "---", "---"])
-        for name in ("ours page", "ttyd"):
-            sizes = sorted(set(results.get("page size", name)))
-            failed = results.failures.get(name)
-            seconds = spread(results.get("page", name), 2)
-            runs = ("%d of %d runs did not draw it in time" % (failed, options.rounds) if failed
-                    else "all drawn" if seconds else "")
-            row(name + ("'s own page (xterm.js)" if name == "ttyd" else " (web/index.html)"),
-                [seconds or missing(name), ",".join(sizes), runs])
-        lines.append("")
-    if bench.leftover_shells:
-        lines.append("Shells still running 2 s after every client of the run had closed: %s"
-                     % ", ".join("%s %d" % item for item in sorted(bench.leftover_shells.items())))
-        lines.append("")
-    lines.append("Ratios: median of the per-round ratios [min-max]")
-    row("ratio", ["value"])
-    row("---", ["---"])
-    for label, numerator, denominator, metric in RATIOS:
-        if metric == "page" and not options.browser:
-            continue
-        value = spread(results.ratio(metric, numerator, denominator), 2)
-        reason = next((unsupported[n] for n in (numerator, denominator) if n in unsupported),
-                      "n/a")
-        row(label, [value or reason])
-    print("\n".join(lines))
+        watch = sbs_load.LoadWatch().start()
+        try:
+            with tempfile.TemporaryDirectory(prefix="xwterm-sbs-") as directory:
+                progress("writing payloads (%s MB ASCII, %s MB UTF-8, %s MB page)"
+                         % (self.options.mb, self.options.utf8_mb, self.options.page_mb))
+                payloads = [servers.ascii_payload(directory, self.options.mb),
+                            servers.utf8_payload(directory, self.options.utf8_mb)]
+                self.page_payload = servers.ascii_payload(directory, self.options.page_mb,
+                                                          "page.b64")
+                try:
+                    await self.start()
+                    await self.probe()
+                    for index in range(self.options.rounds):
+                        progress("round %d/%d" % (index + 1, self.options.rounds))
+                        await self.round(index, payloads)
+                    await asyncio.sleep(2.0)
+                    self.leftover_shells = {server.label: servers.child_count(server.pid)
+                                            for server in (self.ttyd, self.ours) if server}
+                finally:
+                    await self.stop()
+        finally:
+            self.load = watch.stop()
+        return payloads
 
 
 def parse_options(argv):
@@ -365,24 +266,61 @@ def parse_options(argv):
     parser.add_argument("--no-browser", dest="browser", action="store_false")
     parser.add_argument("--quick", action="store_true",
                         help="defaults of 5 rounds, 15 MB payloads, 200 keys, 5 MB page")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="independent runs (fresh servers each), summarised together")
+    parser.add_argument("--ours-option", action="append", default=[], metavar="OPTION",
+                        help="extra option for our server, e.g. --ours-option=--event-loop="
+                             "asyncio (repeatable)")
+    parser.add_argument("--markdown", metavar="FILE",
+                        help="write the summary into FILE between its side_by_side markers "
+                             "(docs/benchmarks.md)")
     parser.add_argument("--json", help="also write every per-round value to this file")
     if "--quick" in (sys.argv[1:] if argv is None else argv):
         parser.set_defaults(rounds=5, mb=15, utf8_mb=15, echo=200, page_mb=5)
     return parser.parse_args(argv)
 
 
+def without_option(arguments, name):
+    """``arguments`` less ``name VALUE`` / ``name=VALUE`` (for the command to reproduce)."""
+    kept, skip = [], False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument == name:
+            skip = True
+        elif not argument.startswith(name + "="):
+            kept.append(argument)
+    return kept
+
+
 def main(argv=None):
-    options = parse_options(argv)
-    bench = Bench(options)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    options = parse_options(arguments)
+    header = sbs_report.machine_lines(options)
+    print("\n".join(header))
     started = time.monotonic()
-    payloads = asyncio.run(bench.run())
-    print_table(bench, payloads)
+    runs, records, checksum_failures = [], [], 0
+    for run_index in range(options.runs):
+        progress("run %d/%d" % (run_index + 1, options.runs))
+        bench = Bench(options)
+        payloads = asyncio.run(bench.run())
+        print("\nRun %d of %d" % (run_index + 1, options.runs))
+        print("\n".join(sbs_report.run_table(bench, payloads)))
+        runs.append((bench.results.summary(), bench.load))
+        records.append({"values": bench.results.values, "load": bench.load,
+                        "unsupported": bench.results.unsupported})
+        checksum_failures += bench.results.checksum_failures
+    command = " ".join(["python3 bench/side_by_side.py"] + without_option(arguments, "--json"))
+    print("\nSummary over %d run(s)" % options.runs)
+    print("\n".join(sbs_report.summary_table(runs, options)))
     print("\n(total %.0f s)" % (time.monotonic() - started))
+    if options.markdown:
+        sbs_report.write_markdown(options.markdown,
+                                  sbs_report.markdown(runs, options, command, header))
     if options.json:
         with open(options.json, "w") as handle:
-            json.dump({"values": bench.results.values,
-                       "unsupported": bench.results.unsupported}, handle, indent=1)
-    return 3 if bench.results.checksum_failures else 0
+            json.dump({"runs": records}, handle, indent=1)
+    return 3 if checksum_failures else 0
 
 
 if __name__ == "__main__":

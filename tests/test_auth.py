@@ -1,5 +1,6 @@
 """xwterm.auth without sockets: tokens, passwords, credentials, the failure limit, pages."""
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -11,7 +12,7 @@ import pytest
 
 from serverutil import ROOT, SERVER_PYTHON, python_env, run
 
-from xwterm import auth
+from xwterm import auth, csp
 from xwterm.cli import hash_password_interactively
 
 TOKEN = 'correct-horse-battery-staple-42'
@@ -258,23 +259,82 @@ def test_inline_script_hashes_match_the_browser_rule():
             b'<SCRIPT>x()</SCRIPT >')
     expected = [base64.b64encode(hashlib.sha256(body).digest()).decode()
                 for body in (b'\nlet a = 1;\n', b'x()')]
-    assert auth.inline_script_hashes(page) == ["'sha256-%s'" % e for e in expected]
+    assert csp.inline_script_hashes(page) == ["'sha256-%s'" % e for e in expected]
+
+
+def test_inline_event_handlers_are_hashed_with_unsafe_hashes():
+    """The value as the browser reads it (entities decoded); commented-out code is not
+    the page's and gets no hash."""
+    page = (b'<button onclick="go(&quot;x&quot;)">a</button><img src=x onerror=\'f()\'/>'
+            b'<!-- <script>evil()</script> <b onclick="evil()"></b> -->'
+            b'<a href="#" ONMOUSEOVER="go(&quot;x&quot;)">same handler</a>')
+    digest = lambda body: "'sha256-%s'" % base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert csp.inline_script_hashes(page) == [
+        "'unsafe-hashes'", digest(b'go("x")'), digest(b'f()')]
+    assert "'unsafe-hashes'" not in csp.inline_script_hashes(b'<script>a()</script>')
+
+
+@pytest.mark.parametrize('header, secret', [
+    ('Basic ' + base64.b64encode(b':tok-en').decode(), 'tok-en'),
+    ('basic ' + base64.b64encode(b'anyone:p:w \xc3\xa4').decode(), 'p:w \u00e4'),
+    ('Basic ' + base64.b64encode(b'no-colon').decode(), None),
+    ('Basic ' + base64.b64encode(b'user:').decode(), None),
+    ('Basic !!!', None),
+    ('Basic ' + base64.b64encode(b':\xff').decode(), None),
+    ('Bearer tok', 'tok'), ('token tok', 'tok'), ('Digest x', None), ('', None)])
+def test_authorization_header_schemes(header, secret):
+    assert auth.header_secret(header) == secret
+
+
+def test_a_right_guess_gives_its_reserved_failure_back():
+    limiter = auth.FailureLimiter(max_failures=3)
+    authenticator = auth.Authenticator(token=TOKEN, limiter=limiter)
+    right = auth.Credential(auth.FROM_HEADER, TOKEN)
+    wrong = auth.Credential(auth.FROM_HEADER, 'x' * 20)
+
+    async def scenario():
+        for _ in range(5):
+            assert await authenticator.authenticate(right, '10.0.0.1', 'test') == auth.ALLOWED
+        verdicts = [await authenticator.authenticate(wrong, '10.0.0.1', 'test')
+                    for _ in range(4)]
+        cookie = auth.Credential(auth.FROM_COOKIE, authenticator.cookie_value())
+        locked_cookie = await authenticator.authenticate(cookie, '10.0.0.1', 'test')
+        return verdicts, locked_cookie
+    verdicts, locked_cookie = run(scenario())
+    assert verdicts == [auth.DENIED] * 3 + [auth.LIMITED]
+    assert locked_cookie == auth.ALLOWED
+
+
+def test_password_checks_in_flight_are_bounded():
+    """At most MAX_HASH_WAITING checks at once (MAX_HASHING of them hashing); more are
+    answered as limited and count as no failure."""
+    authenticator = auth.Authenticator(password_hash=auth.hash_password('right', 20000))
+    wrong = auth.Credential(auth.FROM_HEADER, 'wrong')
+    addresses = ['10.1.0.%d' % number for number in range(auth.MAX_HASH_WAITING + 8)]
+
+    async def scenario():
+        return await asyncio.gather(*[authenticator.authenticate(wrong, address, 'test')
+                                      for address in addresses])
+    verdicts = run(scenario())
+    assert verdicts.count(auth.DENIED) == auth.MAX_HASH_WAITING
+    assert verdicts.count(auth.LIMITED) == 8
+    assert len(authenticator.limiter) == auth.MAX_HASH_WAITING
 
 
 def test_security_headers():
-    headers = auth.security_headers(["'sha256-abc'"])
-    csp = headers['Content-Security-Policy']
-    assert "script-src 'self' 'sha256-abc';" in csp
-    assert "frame-ancestors 'self'" in csp and "object-src 'none'" in csp
+    headers = csp.security_headers(["'sha256-abc'"])
+    policy = headers['Content-Security-Policy']
+    assert "script-src 'self' 'sha256-abc';" in policy
+    assert "frame-ancestors 'self'" in policy and "object-src 'none'" in policy
     assert headers['X-Content-Type-Options'] == 'nosniff'
     assert headers['Referrer-Policy'] == 'no-referrer'
-    assert "script-src 'self';" in auth.security_headers()['Content-Security-Policy']
+    assert "script-src 'self';" in csp.security_headers()['Content-Security-Policy']
 
 
 def test_login_page_is_a_form_with_one_script_that_keeps_a_link():
     page = auth.login_page('token', target='/x?a=1&token=t"', problem='wrong <token>')
     assert page.count('<script') == 1 and 'location.hash' in page
-    assert len(auth.inline_script_hashes(page)) == 1        # its CSP admits it by hash
+    assert len(csp.inline_script_hashes(page)) == 1         # its CSP admits it by hash
     assert 'data-links="login"' in page
     assert 'data-links="open"' in auth.login_page('token', links_open=True)
     # the target the script fills in keeps the link's fragment (and its key)

@@ -17,7 +17,9 @@ PORTS = ['--http', '0', '--ws', '0', '--command', '/bin/sh']
 
 OPTIONS = ['--bind', '--http', '--ws', '--no-http', '--no-websocket', '--aiohttp-workaround',
            '--use-conpty', '--use-conhost', '--initial-size', '--command', '--docroot',
-           '--idle-timeout', '--log-level', '--quiet', '--version', '--check']
+           '--idle-timeout', '--log-level', '--quiet', '--version', '--check',
+           '--allow-origin', '--proxy-hops', '--trust-forwarded', '--max-upload-total',
+           '--min-free-space', '--csp']
 
 
 def test_help_lists_every_option():
@@ -26,6 +28,7 @@ def test_help_lists_every_option():
     for option in OPTIONS:
         assert option in result.stdout
     assert '--conhost-helper' not in result.stdout     # hidden
+    assert '--page-port' not in result.stdout           # the workaround child's
 
 
 def test_version():
@@ -46,6 +49,10 @@ def test_version():
     (['--conhost-helper', 'pipe'], 'only available on Windows'),
     (['--use-conpty', '--use-conhost'], 'not allowed with'),
     (['--command', 'sh', '--', 'bash'], 'not both'),
+    (['--proxy-hops', '2'], 'need --trust-proxy'),
+    (['--trust-forwarded'], 'need --trust-proxy'),
+    (['--allow-origin', 'evil.example'], 'is not an origin'),
+    (['--max-upload-total', 'lots'], 'not a size'),
 ])
 def test_usage_errors_exit_2(args, message):
     result = cli(args)

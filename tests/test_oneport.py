@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 import websockets
 
-from xwterm import protocol
+from xwterm import browsercheck, protocol
 
 from serverutil import (AUTH_HEADERS, process_state, run, serving, wait_gone_async,
                         ws_connect, ws_read_until)
@@ -129,12 +129,21 @@ def test_spoofed_forwarded_for_is_ignored_without_trust(caplog):
 
 
 def test_forwarded_header_parsing():
-    parsed = protocol.forwarded({'Forwarded': 'for="[2001:db8::1]:4711";proto=https;'
-                                              'host=a.example, for=10.0.0.1'})
+    """The address the farthest trusted proxy saw, counted from the right; ``Forwarded``
+    only when asked for."""
+    standard = {'Forwarded': 'for=192.0.2.66, for="[2001:db8::1]:4711";proto=https;'
+                             'host=a.example'}
+    parsed = browsercheck.forwarded(standard, standard=True)
     assert (parsed.client, parsed.scheme, parsed.host) == ('2001:db8::1', 'https', 'a.example')
-    parsed = protocol.forwarded({'X-Forwarded-For': '192.0.2.1, 10.0.0.2',
-                                 'X-Forwarded-Host': 'b.example'})
-    assert (parsed.client, parsed.scheme, parsed.host) == ('192.0.2.1', None, 'b.example')
+    assert browsercheck.forwarded(standard, hops=2, standard=True).client == '192.0.2.66'
+    ignored = browsercheck.forwarded(standard)
+    assert (ignored.client, ignored.scheme, ignored.host) == (None, None, None)
+    chain = {'X-Forwarded-For': '192.0.2.1, 10.0.0.2', 'X-Forwarded-Host': 'b.example'}
+    parsed = browsercheck.forwarded(chain)
+    assert (parsed.client, parsed.scheme, parsed.host) == ('10.0.0.2', None, 'b.example')
+    assert browsercheck.forwarded(chain, hops=2).client == '192.0.2.1'
+    assert browsercheck.forwarded(chain, hops=5).client == '192.0.2.1'
+    assert browsercheck.forwarded({'X-Forwarded-For': '10.0.0.1, not-an-address'}).client is None
     assert protocol.check_base_path('/term') == '/term/'
     for bad in ('term/', '/a/../b/', '//', '/a b/', '/a//b/'):
         with pytest.raises(protocol.ProtocolError):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from xwterm import protocol
+from xwterm import browsercheck, protocol
 from xwterm.exceptions import PayloadTooLargeError, ProtocolError
 from xwterm.protocol import ClientMessage
 from xwterm.terminal import TerminalSize
@@ -125,7 +125,45 @@ def test_http_queries():
     ('http://127.0.0.1:8000', None, False),
 ])
 def test_origin_check(origin, host, allowed):
-    assert protocol.origin_allowed(origin, host) is allowed
+    assert browsercheck.origin_allowed(origin, host) is allowed
+
+
+SAME = browsercheck.OriginPolicy()
+TLS = browsercheck.OriginPolicy(secure=True)
+WS_PORT = browsercheck.OriginPolicy(page_port=8000)
+LISTED = browsercheck.OriginPolicy(allowed=['https://Tools.Example/', 'http://[::1]:9'])
+
+
+@pytest.mark.parametrize('policy, origin, host, allowed', [
+    (SAME, 'http://127.0.0.1:8000', '127.0.0.1:8000', True),
+    (SAME, 'http://127.0.0.1:8888', '127.0.0.1:8000', False),     # another app, same host
+    (SAME, 'http://localhost', 'localhost', True),
+    (SAME, 'https://term.example', 'term.example', True),        # a TLS proxy in front
+    (SAME, 'http://term.example:443', 'term.example', False),
+    (SAME, 'http://[::1]:8000', '[::1]:8000', True),
+    (SAME, 'http://127.0.0.1:8000/', '127.0.0.1:8000', True),
+    (SAME, 'http://127.0.0.1:8000/path', '127.0.0.1:8000', False),
+    (SAME, 'file://', '127.0.0.1:8000', False),
+    (SAME, None, '127.0.0.1:8000', True),
+    (TLS, 'http://127.0.0.1:8000', '127.0.0.1:8000', False),
+    (TLS, 'https://127.0.0.1:8000', '127.0.0.1:8000', True),
+    (WS_PORT, 'http://127.0.0.1:8000', '127.0.0.1:8001', True),
+    (WS_PORT, 'http://127.0.0.1:8001', '127.0.0.1:8001', False),
+    (WS_PORT, 'http://127.0.0.1:8888', '127.0.0.1:8001', False),
+    (LISTED, 'https://tools.example', '127.0.0.1:8000', True),
+    (LISTED, 'https://tools.example:443', '127.0.0.1:8000', True),
+    (LISTED, 'http://tools.example', '127.0.0.1:8000', False),
+    (LISTED, 'http://[::1]:9', '127.0.0.1:8000', True),
+])
+def test_origin_policy(policy, origin, host, allowed):
+    assert policy.allows(origin, host) is allowed
+
+
+def test_repeated_single_headers_are_found():
+    from multidict import CIMultiDict
+    assert browsercheck.repeated_header(CIMultiDict([('Host', 'a'), ('Origin', 'x')])) is None
+    assert browsercheck.repeated_header(CIMultiDict([('Host', 'a'), ('host', 'b')])) == 'Host'
+    assert browsercheck.repeated_header(CIMultiDict([('Origin', 'a'), ('Origin', 'a')])) == 'Origin'
 
 
 @pytest.mark.parametrize('host, bind, allowed', [
@@ -142,14 +180,14 @@ def test_origin_check(origin, host, allowed):
     ('mybox.lan:8000', '192.168.1.5', True),
 ])
 def test_dns_rebinding_guard(host, bind, allowed):
-    assert protocol.host_allowed(host, bind) is allowed
+    assert browsercheck.host_allowed(host, bind) is allowed
 
 
 def test_request_allowed_needs_both():
-    assert protocol.request_allowed('http://localhost:8000', 'localhost:8001', '127.0.0.1')
-    assert not protocol.request_allowed('http://evil.example', 'localhost:8001', '127.0.0.1')
-    assert not protocol.request_allowed('http://evil.example:8000', 'evil.example:8000',
-                                        '127.0.0.1')
+    assert browsercheck.request_allowed('http://localhost:8000', 'localhost:8001', '127.0.0.1')
+    assert not browsercheck.request_allowed('http://evil.example', 'localhost:8001', '127.0.0.1')
+    assert not browsercheck.request_allowed('http://evil.example:8000', 'evil.example:8000',
+                                            '127.0.0.1')
 
 
 @pytest.mark.parametrize('path, expected', [

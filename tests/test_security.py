@@ -22,7 +22,7 @@ from serverutil import (SERVER_PYTHON, TEST_TOKEN, ServerProcess, children, cli,
                         serving, ws_auth, ws_read_until, ws_refusal_status)
 from test_tls import make_certificate
 
-from xwterm import auth, protocol, tls
+from xwterm import auth, csp, protocol, tls
 
 BASH = ['/bin/bash', '--norc', '--noprofile']
 HEADER = {'Authorization': 'token %s' % TEST_TOKEN}
@@ -250,13 +250,13 @@ def test_security_headers_on_pages(web_root):
         async with serving(docroot=str(web_root)) as server, \
                 aiohttp.ClientSession(headers=HEADER) as http:
             async with http.get(base(server) + 'inline.html') as response:
-                csp = response.headers['Content-Security-Policy']
-                assert auth.inline_script_hashes(await response.read())[0] in csp
+                policy = response.headers['Content-Security-Policy']
+                assert csp.inline_script_hashes(await response.read())[0] in policy
             for path in ('', 'index.html'):
                 async with http.get(base(server) + path) as response:
                     assert response.status == 200
-                    csp = response.headers['Content-Security-Policy']
-                    assert "script-src 'self'" in csp and "frame-ancestors 'self'" in csp
+                    policy = response.headers['Content-Security-Policy']
+                    assert "script-src 'self'" in policy and "frame-ancestors 'self'" in policy
                     assert response.headers['X-Content-Type-Options'] == 'nosniff'
                     assert response.headers['Referrer-Policy'] == 'no-referrer'
             async with http.get(base(server) + 'app.js') as response:

@@ -73,22 +73,24 @@ def test_put_stores_the_body_under_its_name(tmp_path):
     assert os.stat(folder).st_mode & 0o777 == 0o700
 
 
-def test_existing_file_is_kept_unless_overwrite(tmp_path):
+def test_put_replaces_an_existing_file_unless_overwrite_0(tmp_path):
+    """PUT /NAME replaces NAME, as HTTP's PUT (and the original server) does;
+    ``?overwrite=0`` keeps an existing file."""
     folder = str(tmp_path)
 
     async def scenario():
         async with serving(upload_dir=folder) as server, client() as http:
             base = http_base(server)
             await put(http, base + 'notes.txt', b'first')
-            refused = await put(http, base + 'notes.txt', b'second', status=409)
-            assert 'already exists' in refused['error'] and 'overwrite=1' in refused['error']
+            await put(http, base + 'notes.txt', b'second')
             with open(os.path.join(folder, 'notes.txt'), 'rb') as handle:
-                assert handle.read() == b'first'
-            await put(http, base + 'notes.txt?overwrite=1', b'third')
+                assert handle.read() == b'second'
+            refused = await put(http, base + 'notes.txt?overwrite=0', b'third', status=409)
+            assert 'already exists' in refused['error']
     run(scenario())
     assert listing(folder) == ['notes.txt']
     with open(os.path.join(folder, 'notes.txt'), 'rb') as handle:
-        assert handle.read() == b'third'
+        assert handle.read() == b'second'
 
 
 def test_size_limit_with_and_without_content_length(tmp_path):
@@ -321,3 +323,19 @@ def test_stalled_downloader_is_cut_off(tmp_path):
             writer.close()
             return received
     assert run(scenario()) < 64 * 1024 * 1024
+
+
+def test_free_space_floor_default_rule(tmp_path):
+    """By default an upload must leave 64 MiB, or a tenth of a smaller file system, free."""
+    from xwterm.upload import DEFAULT_MIN_FREE_SPACE, TransferRefused, check_free_space
+    status = os.statvfs(str(tmp_path))
+    free = status.f_bavail * status.f_frsize
+    floor = min(DEFAULT_MIN_FREE_SPACE, status.f_blocks * status.f_frsize // 10)
+    margin = 64 * 1024 * 1024      # other programs write meanwhile
+    if free < floor + 2 * margin:
+        pytest.skip('this file system is nearly full already')
+    check_free_space(str(tmp_path), free - floor - margin)
+    with pytest.raises(TransferRefused) as refused:
+        check_free_space(str(tmp_path), free - floor + margin)
+    assert refused.value.status == 507 and 'not enough free space' in str(refused.value)
+    check_free_space(str(tmp_path), free - margin, min_free=0)

@@ -6,10 +6,11 @@ import json
 import random
 import string
 
+import pytest
 import websockets
 
 from serverutil import (process_state, run, serving, wait_gone_async, ws_connect,
-                        ws_read_until, ws_url)
+                        ws_read_until, ws_refusal_status, ws_url)
 
 from xwterm import protocol
 
@@ -142,11 +143,12 @@ def test_message_size_is_bounded():
 
 
 def test_foreign_origin_refused():
+    """Refused in the handshake (403): no WebSocket opens."""
     async def scenario():
         async with serving(http=False) as server:
-            ws = await ws_connect(ws_url(server), origin='http://evil.example')
-            code, reason = await closed_with(ws)
-            assert code == 1008
+            with pytest.raises(websockets.exceptions.InvalidHandshake) as refused:
+                await ws_connect(ws_url(server), origin='http://evil.example')
+            assert ws_refusal_status(refused.value) == 403
             assert len(server.registry) == 0
     run(scenario())
 

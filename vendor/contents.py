@@ -55,6 +55,7 @@ NEEDS_AIOHTTP = (
     ("xwterm/polling.py", "long-polling (HTTP listener)"),
     ("xwterm/aiohttp_ws.py", "WebSocket on the HTTP listener"),
     ("xwterm/httpauth.py", "HTTP login (HTTP listener)"),
+    ("xwterm/csp.py", "page headers (HTTP listener)"),
     ("xwterm/transfer.py", "uploads and downloads (HTTP listener)"),
     ("example/embed_aiohttp.py", "aiohttp example"),
 )

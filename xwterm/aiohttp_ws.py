@@ -9,7 +9,7 @@ import socket
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
-from . import protocol, pump, wscompat
+from . import browsercheck, protocol, pump, wscompat
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,12 @@ def peer_of(request):
     return '%s:%s' % (address[0], address[1])
 
 
-async def serve(request, sessions, bind=None, authorize=None, compress=False, host=None):
+async def serve(request, sessions, bind=None, authorize=None, compress=False, host=None,
+                origins=browsercheck.ANY_PORT):
     """Handle one WebSocket upgrade request; returns the response aiohttp expects.
 
-    ``host``: the Host the client used, where a trusted proxy says it differs."""
+    ``host``: the Host the client used, where a trusted proxy says it differs;
+    ``origins``: the ``browsercheck.OriginPolicy`` of the browser check."""
     ws = web.WebSocketResponse(protocols=[protocol.BINARY_SUBPROTOCOL],
                                max_msg_size=MAX_MESSAGE, compress=compress,
                                autoping=True, heartbeat=None)
@@ -98,7 +100,8 @@ async def serve(request, sessions, bind=None, authorize=None, compress=False, ho
         headers['Host'] = host
     info = pump.ConnectionInfo(path=path, headers=headers, peer=peer_of(request),
                                subprotocol=ws.ws_protocol)
-    await pump.serve_connection(channel, sessions, info, bind=bind, authorize=authorize)
+    await pump.serve_connection(channel, sessions, info, bind=bind, authorize=authorize,
+                                origins=origins)
     if not ws.closed:
         await channel.close(protocol.CLOSE_NORMAL, '')
     return ws

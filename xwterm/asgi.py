@@ -16,7 +16,7 @@ import http.cookies
 import logging
 import urllib.parse
 
-from . import __version__, protocol, pump
+from . import __version__, browsercheck, protocol, pump
 from .appearance import Appearance
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, session_factory
 from .polling import (COOKIE, LongPolling, PollAnswer, PollRequest, error_answer,
@@ -205,7 +205,7 @@ class XwtermApp(object):
 
     async def _answer_http(self, scope, receive, headers, query, peer):
         parsed = protocol.parse_http_query(query)
-        if not protocol.request_allowed(headers.get('Origin'), headers.get('Host'), None):
+        if not browsercheck.request_allowed(headers.get('Origin'), headers.get('Host'), None):
             return error_answer(403, 'origin not allowed')
         path = scope.get('path', '/')
         info = pump.ConnectionInfo(path=path, headers=headers, peer=peer)

@@ -16,6 +16,7 @@ Sans-I/O apart from one executor call: the listeners hand in what a request carr
 * Logs name the peer and the kind of failure, never a token, password or cookie.
 """
 
+import asyncio
 import base64
 import binascii
 import collections
@@ -52,6 +53,10 @@ HASH_SCHEME = 'pbkdf2_sha256'
 #: Correct passwords remembered (as HMACs) so a script's header does not cost a PBKDF2 run
 #: per request.
 PASSWORD_CACHE_SIZE = 16
+#: PBKDF2 runs at once (each takes a core for a fraction of a second) and waiting for one;
+#: more password attempts than that are answered as limited, not queued.
+MAX_HASHING = 2
+MAX_HASH_WAITING = 32
 #: Query of the login form's POST.
 LOGIN_QUERY = 'login'
 
@@ -177,10 +182,19 @@ def parse_cookies(header):
 
 
 def header_secret(value):
-    """The secret of ``Authorization: token X`` or ``Authorization: Bearer X``, else None."""
+    """The secret of ``Authorization: token X``, ``Bearer X``, or ``Basic`` with any user
+    name and X as the password (``curl -u :X``); else None."""
     scheme, _, secret = (value or '').strip().partition(' ')
-    if scheme.lower() in ('token', 'bearer') and secret.strip():
-        return secret.strip()
+    secret = secret.strip()
+    if scheme.lower() in ('token', 'bearer') and secret:
+        return secret
+    if scheme.lower() == 'basic' and secret:
+        try:
+            decoded = base64.b64decode(secret.encode('ascii'), validate=True).decode('utf-8')
+        except (ValueError, UnicodeError):
+            return None
+        _, colon, password = decoded.partition(':')
+        return password if colon and password else None
     return None
 
 
@@ -222,7 +236,8 @@ def without_token(raw_path):
 
 
 def local_target(value):
-    """A redirect target that stays on this server (a path), else ``/``."""
+    """A redirect target that stays on this server (a path), else ``/``: never ``//host``
+    or ``/\\host`` (browsers read a backslash as a slash)."""
     if (not isinstance(value, str) or not value.startswith('/') or value.startswith('//')
             or '\\' in value or any(ord(ch) < 0x20 for ch in value)):
         return '/'
@@ -306,6 +321,15 @@ class FailureLimiter(object):
         while len(self._failures) > self.max_addresses:
             self._failures.popitem(last=False)
 
+    def forgive(self, address):
+        """Take back the failure counted last for ``address`` (a reserved attempt that
+        turned out right)."""
+        times = self._failures.get(client_key(address))
+        if times:
+            times.pop()
+            if not times:
+                del self._failures[client_key(address)]
+
 
 # -- the authenticator ------------------------------------------------------------
 
@@ -335,6 +359,8 @@ class Authenticator(object):
         self.secret = secret if secret is not None else cookie_key(token or password_hash)
         self.limiter = limiter if limiter is not None else FailureLimiter()
         self._good_passwords = collections.OrderedDict()
+        self._hashing = None
+        self._hash_waiting = 0
 
     @property
     def mode(self):
@@ -362,14 +388,26 @@ class Authenticator(object):
                         hashlib.sha256).digest()
 
     async def _secret_matches(self, given):
+        """Whether ``given`` is the token or the password; None when too many password
+        checks are waiting already (the caller answers as limited)."""
         if self.token is not None:
             return hmac.compare_digest(given.encode('utf-8', 'replace'),
                                        self.token.encode('utf-8'))
         key = self._password_key(given)
         if key in self._good_passwords:
             return True
-        matched = await get_running_loop().run_in_executor(
-            None, verify_password, given, self.password_hash)
+        if self._hash_waiting >= MAX_HASH_WAITING:
+            return None
+        loop = get_running_loop()
+        if self._hashing is None or self._hashing[0] is not loop:
+            self._hashing = (loop, asyncio.Semaphore(MAX_HASHING))
+        self._hash_waiting += 1
+        try:
+            async with self._hashing[1]:
+                matched = await loop.run_in_executor(
+                    None, verify_password, given, self.password_hash)
+        finally:
+            self._hash_waiting -= 1
         if matched:
             self._good_passwords[key] = True
             while len(self._good_passwords) > PASSWORD_CACHE_SIZE:
@@ -381,16 +419,14 @@ class Authenticator(object):
         of another run), ``DENIED`` (a wrong token or password) or ``LIMITED``.
 
         ``peer`` is the client's address (the failure limit's key); ``where`` names the
-        endpoint in the log line of a failure.
+        endpoint in the log line of a failure.  A valid cookie passes even a locked-out
+        address (it proves an earlier login: behind NAT one guesser must not lock everyone
+        out).  A guess is counted as a failure before it is checked, and taken back if
+        right: concurrent guesses cannot outrun the limit.
         """
         address = peer_address(peer)
         if credential is None:
             return MISSING
-        if self.limiter.blocked(address):
-            log.warning('auth: %s refused at %s: too many failed logins', peer, where)
-            return LIMITED
-        if credential.kind == FROM_QUERY and self.password_hash is not None:
-            return MISSING          # a password never travels in a URL (history, logs)
         if credential.kind == FROM_COOKIE:
             if hmac.compare_digest(credential.value.encode('utf-8', 'replace'),
                                    self.cookie_value().encode('ascii')):
@@ -398,9 +434,21 @@ class Authenticator(object):
             # Most likely a cookie of an earlier run: ask for a login, count no guess.
             log.warning('auth: %s refused at %s: stale or forged cookie', peer, where)
             return MISSING
-        if await self._secret_matches(credential.value):
-            return ALLOWED
+        if self.limiter.blocked(address):
+            log.warning('auth: %s refused at %s: too many failed logins', peer, where)
+            return LIMITED
+        if credential.kind == FROM_QUERY and self.password_hash is not None:
+            return MISSING          # a password never travels in a URL (history, logs)
         self.limiter.record(address)
+        matched = await self._secret_matches(credential.value)
+        if matched:
+            self.limiter.forgive(address)
+            return ALLOWED
+        if matched is None:
+            self.limiter.forgive(address)
+            log.warning('auth: %s refused at %s: too many password checks waiting', peer,
+                        where)
+            return LIMITED
         log.warning('auth: %s refused at %s: wrong %s (from the %s)', peer, where,
                     self.mode, credential.kind)
         return DENIED
@@ -465,42 +513,6 @@ def from_options(token=None, password_file=None, no_auth=False, environ=None):
 
 
 # -- pages and headers --------------------------------------------------------------
-
-_INLINE_SCRIPT = re.compile(r'<script\b([^>]*)>(.*?)</script\s*>', re.I | re.S)
-_SRC_ATTRIBUTE = re.compile(r'(?:^|\s)src\s*=', re.I)
-
-
-def inline_script_hashes(page):
-    """CSP sources (``'sha256-...'``) for the inline scripts of an HTML page (bytes), so
-    the pages of the document root run as written while injected scripts do not."""
-    text = page.decode('utf-8', 'replace') if isinstance(page, bytes) else page
-    sources = []
-    for attributes, body in _INLINE_SCRIPT.findall(text):
-        if _SRC_ATTRIBUTE.search(attributes):
-            continue
-        # The HTML parser turns CR LF and CR into LF before the browser hashes a script.
-        body = body.replace('\r\n', '\n').replace('\r', '\n')
-        digest = hashlib.sha256(body.encode('utf-8')).digest()
-        sources.append("'sha256-%s'" % base64.b64encode(digest).decode('ascii'))
-    return sources
-
-
-def security_headers(script_sources=(), referrer_policy='no-referrer'):
-    """Headers for every page: scripts only from this server (and the page's own inline
-    scripts, by hash), no framing by other sites, no sniffing, no Referer.
-
-    The login page says ``same-origin`` instead: under ``no-referrer`` browsers send its
-    form with ``Origin: null``, which the Origin check must refuse.
-    """
-    csp = ("script-src 'self'%s; object-src 'none'; base-uri 'self'; form-action 'self'; "
-           "frame-ancestors 'self'" % ''.join(' ' + source for source in script_sources))
-    return {
-        'Content-Security-Policy': csp,
-        'X-Content-Type-Options': 'nosniff',
-        'X-Frame-Options': 'SAMEORIGIN',
-        'Referrer-Policy': referrer_policy,
-    }
-
 
 _LOGIN_PAGE = """<!DOCTYPE html>
 <html lang="en">

@@ -12,15 +12,16 @@ import os
 import shlex
 import sys
 
-from . import (__version__, appearance, auth, banner, docroot, doctor, preflight, servingopts,
-               tls, unixsocket)
-from .compat import run
+from . import (__version__, appearance, auth, banner, browsercheck, docroot, doctor, preflight,
+               servingopts, tls, unixsocket)
+from .compat import EVENT_LOOPS, run, uvloop_module
 from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
-from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS
+from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, guarded_loop_factory
 from .protocol import check_base_path, parse_initial_size
 from .server import ListenError, Server, ServerConfig
-from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR, format_size, parse_size
+from .upload import (DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_MIN_FREE_SPACE,
+                     DEFAULT_UPLOAD_DIR, format_size, parse_size)
 from .vendored import import_optional
 
 log = logging.getLogger('xwterm')
@@ -192,8 +193,9 @@ def build_parser(prog=None):
         help='serve the page, long-polling and the same-origin WebSocket under PATH, '
              'e.g. /term/ behind a reverse proxy (default: %(default)s)')
     add('--trust-proxy', action='store_true',
-        help='believe X-Forwarded-For/-Proto/-Host and Forwarded (client address in logs, '
-             'scheme, Origin/Host checks); only behind a proxy you run')
+        help='believe what your reverse proxy adds to X-Forwarded-For/-Proto/-Host (client '
+             'address in logs and login limits, scheme, Origin/Host checks); only behind a '
+             'proxy you run (see --proxy-hops, --trust-forwarded)')
     add('--no-http-websocket', action='store_false', dest='http_websocket',
         help='no WebSocket on the HTTP listener (<base>/ws); the page then uses the '
              'WebSocket port or long-polling')
@@ -207,6 +209,10 @@ def build_parser(prog=None):
         metavar='N', dest='max_per_address',
         help='open connections per client address and listener (default: %(default)s)')
     _add_security_options(parser)
+    _add_hardening_options(parser)
+    add('--event-loop', choices=EVENT_LOOPS, default='auto',
+        help='asyncio event loop: uvloop where it is installed (pip install xwterm[fast]; '
+             'faster keystroke echo and output), else the standard one (default: %(default)s)')
     servingopts.add_options(parser)
     _add_appearance_options(parser)
     add('--log-level', default='INFO', type=str.upper, choices=LOG_LEVELS,
@@ -329,6 +335,35 @@ def _add_security_options(parser):
         help='TLS with a certificate made at start (needs the cryptography package)')
 
 
+def _add_hardening_options(parser):
+    group = parser.add_argument_group(
+        'browsers, proxies and uploads', 'Who may drive a shell from a web page, what a '
+        'reverse proxy is believed, and how much uploads may take.')
+    add = group.add_argument
+    add('--allow-origin', action='append', default=[], metavar='ORIGIN',
+        dest='allow_origins',
+        help='also accept pages of ORIGIN (scheme://host[:port]; repeatable); by default '
+             'only the page\'s own origin may open a shell')
+    add('--proxy-hops', type=_count, default=1, metavar='N',
+        help='with --trust-proxy: how many proxies in a row are trusted; the client is '
+             'the address the farthest of them saw (default: %(default)s)')
+    add('--trust-forwarded', action='store_true',
+        help='with --trust-proxy: read the RFC 7239 Forwarded header instead of '
+             'X-Forwarded-* (only if your proxy sets it and drops the client\'s)')
+    add('--max-upload-total', type=_size_in_bytes, default=DEFAULT_MAX_UPLOAD_TOTAL,
+        metavar='SIZE', help='bytes all uploads in progress may hold together (default: '
+                             '%s)' % format_size(DEFAULT_MAX_UPLOAD_TOTAL))
+    add('--min-free-space', type=_size_in_bytes, default=None, metavar='SIZE',
+        help='free space an upload must leave on its file system (default: %s, or a '
+             'tenth of a smaller file system; 0: no floor)'
+             % format_size(DEFAULT_MIN_FREE_SPACE))
+    add('--csp', metavar='POLICY', default=None,
+        help='Content-Security-Policy of the HTML pages of --docroot (default: scripts '
+             'from this server, plus the page\'s own inline scripts and event handlers '
+             'by hash; "" sends none)')
+    add('--page-port', type=int, help=argparse.SUPPRESS)
+
+
 def _add_appearance_options(parser):
     group = parser.add_argument_group(
         'appearance', 'The page\'s look, sent to it in ?config; a page may override each by '
@@ -369,6 +404,12 @@ def _check_security_options(parser, options):
         parser.error('give either --certfile or --self-signed, not both')
     if (options.keyfile or options.keyfile_password_file) and not options.certfile:
         parser.error('--keyfile and --keyfile-password-file need --certfile')
+    if (options.proxy_hops != 1 or options.trust_forwarded) and not options.trust_proxy:
+        parser.error('--proxy-hops and --trust-forwarded need --trust-proxy')
+    for origin in options.allow_origins:
+        if browsercheck.parse_origin(origin) is None:
+            parser.error('--allow-origin: %r is not an origin (scheme://host[:port])'
+                         % origin)
 
 
 def security_settings(options, environ):
@@ -514,6 +555,10 @@ def main(argv=None):
         idle_timeout=options.idle_timeout, log_level=logging.getLevelName(level),
         detach_timeout=options.detach_timeout, compression=options.compression,
         base_path=options.base_path, trust_proxy=options.trust_proxy,
+        proxy_hops=options.proxy_hops, trust_forwarded=options.trust_forwarded,
+        allow_origins=options.allow_origins, page_port=options.page_port,
+        max_upload_total=options.max_upload_total, min_free_space=options.min_free_space,
+        csp=options.csp,
         http_websocket=options.http_websocket,
         max_connections=options.max_connections, max_per_address=options.max_per_address,
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
@@ -521,11 +566,23 @@ def main(argv=None):
         auth=authenticator, tls=tls_material, readonly=options.readonly,
         appearance=look, links_need_login=options.links_need_login,
         cwd=cwd, once=options.once, unix_socket_mode=options.unix_socket_mode,
-        unix_socket_gid=options.unix_socket_group, recorder=recorder)
+        unix_socket_gid=options.unix_socket_group, recorder=recorder,
+        event_loop=options.event_loop)
+    try:
+        loop_module = uvloop_module(options.event_loop, tls=tls_material is not None)
+    except ImportError as error:
+        parser.error('--event-loop uvloop: cannot import uvloop (%s); pip install uvloop'
+                     % error)
+    if loop_module is not None and tls_material is not None:
+        log.warning('uvloop with TLS: connections are counted against the connection '
+                    'limits only after their TLS handshake')
+    log.info('event loop: %s', 'uvloop %s' % loop_module.__version__ if loop_module
+             else 'asyncio (standard library)')
+    loop_factory = guarded_loop_factory(loop_module.Loop) if loop_module else None
     server = Server(config, have_aiohttp=have_aiohttp, have_websockets=have_websockets)
     try:
         quiet_start = options.parent_fd is not None or options.no_welcome
-        run(server.run(ready=None if quiet_start else _announce))
+        run(server.run(ready=None if quiet_start else _announce), loop_factory)
     except ListenError as error:
         print('xwterm: %s' % error, file=sys.stderr)
         return 1

@@ -10,15 +10,21 @@ import sys
 PY37 = sys.version_info >= (3, 7)
 PY38 = sys.version_info >= (3, 8)
 
+#: ``--event-loop`` choices: uvloop where it can be imported (``xwterm[fast]``), else the
+#: standard library's loop; or either one by name.
+EVENT_LOOPS = ('auto', 'asyncio', 'uvloop')
 
-def get_running_loop():
-    """Return the running loop; RuntimeError when called outside a coroutine or callback."""
-    if PY37:
-        return asyncio.get_running_loop()
+
+def _get_running_loop_36():
     loop = asyncio._get_running_loop()
     if loop is None:
         raise RuntimeError("no running event loop")
     return loop
+
+
+#: Return the running loop; RuntimeError when called outside a coroutine or callback.
+#: asyncio's own function where it exists (it is on the path of every keystroke).
+get_running_loop = asyncio.get_running_loop if PY37 else _get_running_loop_36
 
 
 def create_task(coro, name=None):
@@ -30,8 +36,34 @@ def create_task(coro, name=None):
     return task
 
 
-def run(main):
-    """Run coroutine ``main`` in a new event loop and close it, like ``asyncio.run``."""
+def uvloop_module(choice='auto', tls=False):
+    """The ``uvloop`` module to run on for ``choice`` (one of ``EVENT_LOOPS``), or None for
+    the standard loop.  ``auto`` takes it only where it is importable, on Python 3.8+
+    (uvloop's own floor), and without ``tls``: uvloop runs the TLS handshake before a
+    connection can be counted against the connection limits, so idle TLS connections
+    could hold descriptors there.  ``uvloop`` raises ImportError where it cannot be had."""
+    if choice == 'asyncio' or (choice == 'auto' and (not PY38 or tls)):
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == 'uvloop':
+            raise
+        return None
+    if not hasattr(uvloop, 'run'):      # before 0.18: no loop factory to keep the limits
+        if choice == 'uvloop':
+            raise ImportError('uvloop %s is too old (0.18 or later needed)'
+                              % getattr(uvloop, '__version__', '?'))
+        return None
+    return uvloop
+
+
+def run(main, loop_factory=None):
+    """Run coroutine ``main`` in a new event loop and close it, like ``asyncio.run``;
+    on a loop of ``loop_factory`` (uvloop's) when one is given."""
+    if loop_factory is not None:
+        import uvloop
+        return uvloop.run(main, loop_factory=loop_factory)
     if PY37:
         return asyncio.run(main)
     loop = asyncio.new_event_loop()

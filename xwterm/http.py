@@ -26,7 +26,8 @@ import time
 
 from aiohttp import web
 
-from . import __version__, aiohttp6978, aiohttp_ws, auth, docroot, protocol, pump, record
+from . import (__version__, aiohttp6978, aiohttp_ws, auth, browsercheck, docroot, protocol, pump,
+               record)
 from .appearance import Appearance
 from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a new connection has to send its first complete request head (slowloris).
 HEAD_TIMEOUT = 10.0
+#: Bytes after which the first head's deadline is left to aiohttp's own head size limits.
+MAX_HEAD_SCAN = 64 * 1024
 #: Seconds an idle keep-alive connection is kept after a response.
 KEEPALIVE_TIMEOUT = 30.0
 #: Seconds requests in flight get to finish when the listener stops (then cancelled).
@@ -86,19 +89,24 @@ class HttpListener(object):
     """The aiohttp application over shared sessions (``hub.SharedSessions``).
 
     ``bind`` is the listening address, for the DNS-rebinding check of
-    ``protocol.host_allowed``.  ``websocket_info()`` returns ``{"port": N, "path": "/"}``
+    ``browsercheck.host_allowed``.  ``websocket_info()`` returns ``{"port": N, "path": "/"}``
     or ``None`` for ``/?config``.  A polled client without a request for
     ``idle_timeout`` seconds (0: never) is detached; one timer, set for the earliest
     expiry, does that (no periodic tick).  With an ``authenticator`` (``auth``) every
     request needs the login (but a session link's, see ``_link_may_pass``); ``secure``:
     served over TLS; ``readonly``: nobody types; ``appearance``: the page's theme and font
     in ``?config`` (``appearance.Appearance``).
+    ``csp``: the Content-Security-Policy of the document root's HTML pages (None: by
+    hash, see ``csp.inline_script_hashes``; '': none).  With ``trust_proxy``,
+    ``proxy_hops`` and ``trust_forwarded`` say which forwarded values are believed
+    (``browsercheck.forwarded``); ``allow_origins``: other pages that may drive shells.
     """
 
     def __init__(self, sessions, docroot_dir, idle_timeout=DEFAULT_IDLE_TIMEOUT,
                  websocket_info=None, pace_limit=DEFAULT_POLL_PACE, bind=None, transfers=None,
                  authenticator=None, secure=False, readonly=False, base_path='/',
                  websocket=True, trust_proxy=False, authorize=None, compression=False,
+                 proxy_hops=1, trust_forwarded=False, allow_origins=(), csp=None,
                  appearance=None, recorder=None, links_need_login=False):
         self.sessions = sessions
         self.recorder = recorder
@@ -109,7 +117,7 @@ class HttpListener(object):
                               links_open=self.links_open)
                      if authenticator is not None else None)
         self.readonly = readonly
-        self.page_headers = PageHeaders()
+        self.page_headers = PageHeaders(csp)
         self.transfers = transfers if transfers is not None else Transfers()
         self.registry = sessions.registry
         self.bind = bind
@@ -119,6 +127,9 @@ class HttpListener(object):
         self.base_path = protocol.check_base_path(base_path)
         self.websocket = websocket
         self.trust_proxy = trust_proxy
+        self.proxy_hops = proxy_hops
+        self.trust_forwarded = trust_forwarded
+        self.allow_origins = allow_origins
         self.authorize = authorize
         self.compression = compression
         self.polling = LongPolling(sessions, idle_timeout=idle_timeout, pace_limit=pace_limit,
@@ -187,10 +198,17 @@ class HttpListener(object):
 
     async def _websocket(self, request):
         """``<base>ws``: the WebSocket terminal on the page's own origin and port."""
+        malformed = _repeated_header(request)
+        if malformed is not None:
+            return malformed
         if request.headers.get('Upgrade', '').lower() != 'websocket':
             return _error(426, 'this is the WebSocket endpoint: upgrade to websocket')
         _set_nodelay(request)
         request = self._through_proxy(request)
+        if not self._allowed(request):
+            log.warning('WebSocket from %s refused: origin %r, host %r', request.remote,
+                        request.headers.get('Origin'), self._host(request))
+            return _error(403, 'origin or host not allowed')
         if self.door is not None and not (self.links_open
                                           and self.sessions.link_admits(request.query)):
             if self._dead_link(request):
@@ -202,7 +220,7 @@ class HttpListener(object):
         bind = None if self._forwarded_host(request) else self.bind
         return await aiohttp_ws.serve(request, self.sessions, bind=bind,
                                       authorize=self._ws_authorize(), compress=self.compression,
-                                      host=self._host(request))
+                                      host=self._host(request), origins=self._origins(request))
 
     def _ws_authorize(self):
         if not self.readonly:
@@ -220,7 +238,7 @@ class HttpListener(object):
         login rate limits), scheme and host."""
         if not self.trust_proxy:
             return request
-        forwarded = protocol.forwarded(request.headers)
+        forwarded = self._forwarded(request)
         changes = {}
         if forwarded.client:
             changes['remote'] = forwarded.client
@@ -231,6 +249,9 @@ class HttpListener(object):
         return request.clone(**changes) if changes else request
 
     async def _dispatch(self, request):
+        malformed = _repeated_header(request)
+        if malformed is not None:
+            return malformed
         _set_nodelay(request)
         request = self._through_proxy(request)
         try:
@@ -438,20 +459,30 @@ class HttpListener(object):
         except pump.Refusal:
             raise AccessDeniedError('not allowed')
 
+    def _origins(self, request):
+        """The page's own origin (this listener's scheme, host and port) and
+        ``--allow-origin``'s."""
+        return browsercheck.OriginPolicy(secure=request.scheme == 'https',
+                                         allowed=self.allow_origins)
+
     def _allowed(self, request):
-        """The browser checks: same-host ``Origin``, and no DNS rebinding.  Behind a
+        """The browser checks: the page's own ``Origin``, and no DNS rebinding.  Behind a
         trusted proxy the host is the one the proxy was asked for; the rebinding check is
         then the proxy's (a hostile page cannot add X-Forwarded-* headers without CORS)."""
         origin = request.headers.get('Origin')
         forwarded_host = self._forwarded_host(request)
         if forwarded_host is not None:
-            return protocol.origin_allowed(origin, forwarded_host)
-        return protocol.request_allowed(origin, request.headers.get('Host'), self.bind)
+            return browsercheck.origin_allowed(origin, forwarded_host, self._origins(request))
+        return browsercheck.request_allowed(origin, request.headers.get('Host'), self.bind,
+                                            self._origins(request))
 
     def _forwarded_host(self, request):
         if not self.trust_proxy:
             return None
-        return protocol.forwarded(request.headers).host
+        return self._forwarded(request).host
+
+    def _forwarded(self, request):
+        return browsercheck.forwarded(request.headers, self.proxy_hops, self.trust_forwarded)
 
     def _host(self, request):
         """The Host the client used: a trusted proxy's forwarded host, else ``Host``."""
@@ -481,6 +512,17 @@ def mount(app, prefix='/term/', sessions=None, page=True, docroot_dir=None, auth
         await sessions.close_all()
     app.on_shutdown.append(end_sessions)
     return listener
+
+
+def _repeated_header(request):
+    """400 for a request that repeats Host or Origin (the browser checks read them), with
+    one warning line; else None."""
+    repeated = browsercheck.repeated_header(request.headers)
+    if repeated is None:
+        return None
+    log.warning('HTTP %s %s from %s refused: %s header given twice', request.method,
+                request.path, request.remote, repeated)
+    return _error(400, 'malformed request: %s given twice' % repeated)
 
 
 def _answer(answer, cookie_path='/'):
@@ -515,6 +557,7 @@ class FirstRequestDeadline(asyncio.Protocol):
         self._transport = None
         self._timer = None
         self._tail = b''
+        self._seen = 0
 
     def connection_made(self, transport):
         self._transport = transport
@@ -524,12 +567,13 @@ class FirstRequestDeadline(asyncio.Protocol):
 
     def data_received(self, data):
         if self._timer is not None:
-            seen = self._tail + data[:4096]
-            if b'\r\n\r\n' in seen or len(self._tail) + len(data) > 65536:
+            self._seen += len(data)
+            # The whole read is searched: a head of any size may arrive in one read.
+            if b'\r\n\r\n' in self._tail + data or self._seen > MAX_HEAD_SCAN:
                 self._timer.cancel()
                 self._timer = None
             else:
-                self._tail = seen[-3:]
+                self._tail = (self._tail + data)[-3:]
         self._inner.data_received(data)
 
     def eof_received(self):

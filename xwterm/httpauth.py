@@ -10,7 +10,7 @@ import os
 
 from aiohttp import web
 
-from . import auth, protocol
+from . import auth, csp, protocol
 from .compat import get_running_loop
 
 #: Largest login form body (bytes).
@@ -64,7 +64,7 @@ class HttpDoor(object):
             credential, request.remote, 'HTTP %s %s' % (request.method, request.path))
         if verdict == auth.ALLOWED:
             if credential.kind == auth.FROM_QUERY and page_visit:
-                return self._logged_in(request, auth.without_token(request.raw_path))
+                return self._logged_in(request, auth.local_target(request.raw_path))
             return None
         return self._refusal(request, verdict, page_visit and _wants_html(request))
 
@@ -95,7 +95,7 @@ class HttpDoor(object):
 
     def _refusal(self, request, verdict, page):
         if page:
-            return self._login_page(verdict, auth.without_token(request.raw_path), request)
+            return self._login_page(verdict, auth.local_target(request.raw_path), request)
         if verdict == auth.LIMITED:
             response = _json_error(429, 'too many failed logins: try again later')
             response.headers['Retry-After'] = str(self.auth.retry_after(request.remote))
@@ -115,8 +115,8 @@ class HttpDoor(object):
         elif problem is not None:
             problem = problem % self.auth.mode
         page = auth.login_page(self.auth.mode, target, problem, self.links_open)
-        headers = dict(auth.security_headers(auth.inline_script_hashes(page),
-                                             referrer_policy='same-origin'),
+        headers = dict(csp.security_headers(csp.inline_script_hashes(page),
+                                            referrer_policy='same-origin'),
                        **{'Cache-Control': 'no-store'})
         if verdict == auth.LIMITED:
             headers['Retry-After'] = str(self.auth.retry_after(request.remote))
@@ -133,18 +133,27 @@ def _json_error(status, message):
 
 class PageHeaders(object):
     """The security headers of document-root files; an HTML file's CSP admits its own
-    inline scripts by hash (read in a worker thread, remembered per file version)."""
+    inline scripts and event handlers by hash (read in a worker thread, remembered per
+    file version), unless ``policy`` (``--csp``) replaces that policy ('': no CSP)."""
 
-    def __init__(self):
+    def __init__(self, policy=None):
+        self.policy = policy
         self._hashes = collections.OrderedDict()
 
     async def headers(self, path, content_type):
         if not content_type.startswith('text/html'):
             return {'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer'}
+        if self.policy is not None:
+            headers = csp.security_headers()
+            if self.policy:
+                headers['Content-Security-Policy'] = self.policy
+            else:
+                del headers['Content-Security-Policy']
+            return headers
         try:
             status = os.stat(path)
         except OSError:
-            return auth.security_headers()
+            return csp.security_headers()
         key = (path, status.st_size, status.st_mtime)
         sources = self._hashes.get(key)
         if sources is None:
@@ -152,7 +161,7 @@ class PageHeaders(object):
             self._hashes[key] = sources
             while len(self._hashes) > MAX_HASHED_PAGES:
                 self._hashes.popitem(last=False)
-        return auth.security_headers(sources)
+        return csp.security_headers(sources)
 
 
 def _script_sources(path):
@@ -161,4 +170,4 @@ def _script_sources(path):
             page = handle.read(MAX_HASHED_PAGE + 1)
     except OSError:
         return []
-    return [] if len(page) > MAX_HASHED_PAGE else auth.inline_script_hashes(page)
+    return [] if len(page) > MAX_HASHED_PAGE else csp.inline_script_hashes(page)

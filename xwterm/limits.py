@@ -9,8 +9,12 @@ idle-connection flood costs the server one refused accept each, never a file
 descriptor, and the limits hold whatever the library version.
 
 (On Windows' proactor loop ``accept()`` is not called this way: the limits do not
-apply there.)
+apply there.)  uvloop accepts in C and never calls ``accept()`` either: on it,
+:func:`guarded_loop_factory`'s loop applies the same limits in the protocol instead
+(the connection is reset before the library's protocol sees it).
 """
+
+import asyncio
 
 import logging
 import socket
@@ -22,11 +26,13 @@ try:
 except ImportError:     # Windows
     resource = None
 
+from .auth import client_key
+
 log = logging.getLogger(__name__)
 
 #: Connections one listener holds open at most (lowered to fit the descriptor limit).
 DEFAULT_MAX_CONNECTIONS = 1000
-#: Connections one client address holds open at most, per listener.
+#: Connections one client address (IPv6: one /64) holds open at most, per listener.
 DEFAULT_MAX_PER_ADDRESS = 64
 #: Descriptors kept free for everything else (shells, files, pipes).
 RESERVED_FDS = 64
@@ -51,7 +57,8 @@ def descriptor_budget(listeners, max_sessions):
 
 
 class ConnectionLimits(object):
-    """The open connections of one listener, by client address."""
+    """The open connections of one listener, by client address: an IPv4 address, or the
+    /64 of an IPv6 one (one host easily holds a whole /64), as the login limit counts."""
 
     def __init__(self, name, max_connections=DEFAULT_MAX_CONNECTIONS,
                  max_per_address=DEFAULT_MAX_PER_ADDRESS):
@@ -123,7 +130,7 @@ class GuardedSocket(socket.socket):
     def accept(self):
         while True:
             fd, address = self._accept()
-            peer = address[0] if isinstance(address, tuple) else str(address)
+            peer = client_key(address[0] if isinstance(address, tuple) else str(address))
             connection = CountedSocket(self.family, self.type, self.proto, fileno=fd)
             if self.limits.admit(peer):
                 connection._limits = self.limits
@@ -134,3 +141,81 @@ class GuardedSocket(socket.socket):
             except OSError:
                 pass
             connection.close()
+
+
+class _AdmittedProtocol(asyncio.Protocol):
+    """A library's protocol behind the limits of a :class:`GuardedSocket`, for loops that
+    accept in C: a connection over a limit is reset before ``inner`` sees it."""
+
+    def __init__(self, inner, limits):
+        self._inner = inner
+        self._limits = limits
+        self._peer = None
+
+    def connection_made(self, transport):
+        address = transport.get_extra_info('peername')
+        peer = address[0] if isinstance(address, tuple) else str(address)
+        if not self._limits.admit(peer):
+            sock = transport.get_extra_info('socket')
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_LINGER)
+            except (AttributeError, OSError):
+                pass
+            transport.abort()
+            return
+        self._peer = peer
+        self._inner.connection_made(transport)
+
+    def connection_lost(self, exc):
+        if self._peer is None:
+            return
+        self._limits.release(self._peer)
+        self._peer = None
+        self._inner.connection_lost(exc)
+
+    def data_received(self, data):
+        self._inner.data_received(data)
+
+    def eof_received(self):
+        return self._inner.eof_received()
+
+    def pause_writing(self):
+        self._inner.pause_writing()
+
+    def resume_writing(self):
+        self._inner.resume_writing()
+
+
+#: asyncio.BufferedProtocol (3.7+); None before.
+_BufferedProtocol = getattr(asyncio, 'BufferedProtocol', None)
+
+
+def _admitting(protocol_factory, limits):
+    def factory():
+        inner = protocol_factory()
+        if _BufferedProtocol is not None and isinstance(inner, _BufferedProtocol):
+            return _AdmittedBufferedProtocol(inner, limits)
+        return _AdmittedProtocol(inner, limits)
+    return factory
+
+
+if _BufferedProtocol is not None:
+    class _AdmittedBufferedProtocol(_AdmittedProtocol, _BufferedProtocol):
+        def get_buffer(self, sizehint):
+            return self._inner.get_buffer(sizehint)
+
+        def buffer_updated(self, nbytes):
+            self._inner.buffer_updated(nbytes)
+
+
+def guarded_loop_factory(loop_class):
+    """A factory of event loops of ``loop_class`` (uvloop's ``Loop``) whose servers on a
+    :class:`GuardedSocket` keep its limits, although the loop never calls ``accept()``."""
+    class GuardedLoop(loop_class):
+        async def create_server(self, protocol_factory, *args, **kwargs):
+            limits = getattr(kwargs.get('sock'), 'limits', None)
+            if limits is not None:
+                protocol_factory = _admitting(protocol_factory, limits)
+            return await super(GuardedLoop, self).create_server(
+                protocol_factory, *args, **kwargs)
+    return GuardedLoop

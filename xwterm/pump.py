@@ -17,7 +17,7 @@ When the session ends the rest of the output is sent and the channel closes with
 import asyncio
 import logging
 
-from . import protocol
+from . import browsercheck, protocol
 from .compat import get_running_loop
 from .exceptions import (ClientLimitError, ProtocolError, ReadOnlyError, SessionClosedError,
                          SessionLimitError, TerminalError)
@@ -171,15 +171,22 @@ class Permit(object):
         return options
 
 
-async def serve_connection(channel, sessions, info, bind=None, authorize=None):
+async def serve_connection(channel, sessions, info, bind=None, authorize=None,
+                           origins=browsercheck.ANY_PORT):
     """Everything a WebSocket connection gets, whichever library accepted it: the
     browser checks, the host's decision, attaching, the first control message, the pump.
 
     ``authorize(info)`` (a function or coroutine function) returns a :class:`Permit`, or
-    None to refuse (close 1008); without it every request gets full access.
+    None to refuse (close 1008); without it every request gets full access.  ``origins``:
+    the ``browsercheck.OriginPolicy`` of the browser check.
     """
+    repeated = browsercheck.repeated_header(info.headers)
+    if repeated is not None:
+        log.warning('WebSocket from %s refused: %s header given twice', info.peer, repeated)
+        await channel.close(protocol.CLOSE_POLICY, 'malformed request')
+        return
     origin, host = info.headers.get('Origin'), info.headers.get('Host')
-    if not protocol.request_allowed(origin, host, bind):
+    if not browsercheck.request_allowed(origin, host, bind, origins):
         log.warning('WebSocket from %s refused: origin %r, host %r', info.peer, origin, host)
         await channel.close(protocol.CLOSE_POLICY, 'origin or host not allowed')
         return

@@ -19,6 +19,7 @@ import sys
 
 from . import quietlog
 from .auth import Authenticator, generate_token
+from .browsercheck import OriginPolicy
 from .compat import create_task, get_running_loop
 from .exceptions import SessionLimitError
 from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit, session_factory
@@ -27,7 +28,7 @@ from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, Connectio
 from .get import helper_env
 from .session import DEFAULT_SIZE, SessionRegistry
 from .unixsocket import DEFAULT_MODE, UnixListeningSocket, socket_path
-from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR
+from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_UPLOAD_DIR
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class ServerConfig(object):
     (and group ``unix_socket_gid``), no WebSocket port.  ``cwd``: where shells start;
     ``once``: serve one session, stop when it ends; ``recorder``: a ``record.Recorder``
     that writes every session (None: no recording).
+    ``page_port``: the HTTP listener's port, for the workaround child's Origin check.
     ``links_need_login``: a session link (its id and key) needs the login too.
     """
 
@@ -67,7 +69,9 @@ class ServerConfig(object):
                  auth=True, tls=None, readonly=False, base_path='/', trust_proxy=False,
                  http_websocket=True, appearance=None, cwd=None, once=False,
                  unix_socket_mode=DEFAULT_MODE, unix_socket_gid=None, recorder=None,
-                 links_need_login=False):
+                 proxy_hops=1, trust_forwarded=False, allow_origins=(), page_port=None,
+                 max_upload_total=DEFAULT_MAX_UPLOAD_TOTAL, min_free_space=None, csp=None,
+                 event_loop='auto', links_need_login=False):
         self.bind = bind
         self.appearance = appearance
         self.cwd = cwd
@@ -75,6 +79,14 @@ class ServerConfig(object):
         self.unix_socket_mode = unix_socket_mode
         self.unix_socket_gid = unix_socket_gid
         self.recorder = recorder
+        self.event_loop = event_loop
+        self.proxy_hops = proxy_hops
+        self.trust_forwarded = trust_forwarded
+        self.allow_origins = tuple(allow_origins)
+        self.page_port = page_port
+        self.max_upload_total = max_upload_total
+        self.min_free_space = min_free_space
+        self.csp = csp
         self.links_need_login = links_need_login
         self.base_path = base_path
         self.trust_proxy = trust_proxy
@@ -258,7 +270,9 @@ class Server(object):
                                 'served (use --docroot DIR)', self.config.docroot)
                 from .transfer import Transfers
                 transfers = Transfers(self.config.upload_dir, enabled=self.config.upload,
-                                      max_upload=self.config.max_upload)
+                                      max_upload=self.config.max_upload,
+                                      max_total=self.config.max_upload_total,
+                                      min_free=self.config.min_free_space)
                 self.http = HttpListener(self.sessions, self.config.docroot,
                                          idle_timeout=self.config.idle_timeout,
                                          websocket_info=self.websocket_info,
@@ -270,12 +284,18 @@ class Server(object):
                                          websocket=self.config.websocket and
                                          self.config.http_websocket,
                                          trust_proxy=self.config.trust_proxy,
+                                         proxy_hops=self.config.proxy_hops,
+                                         trust_forwarded=self.config.trust_forwarded,
+                                         allow_origins=self.config.allow_origins,
+                                         csp=self.config.csp,
                                          appearance=self.config.appearance,
                                          compression=self.config.compression,
                                          recorder=self.config.recorder,
                                          links_need_login=self.config.links_need_login)
                 await self.http.start(self._guard('HTTP', await self._http_socket()),
                                       self.ssl_context)
+            if self.ws_child is not None:
+                await self.ws_child.start(self.http_port)
         except BaseException:
             await self.stop()
             raise
@@ -300,16 +320,28 @@ class Server(object):
         else:
             sock = await bind_socket(self.config.bind, self.config.ws_port, 'WebSocket listener')
         if self.config.aiohttp_workaround and self.run_http:
+            # started once the HTTP listener has its port (the page's, for the Origin check)
             self.ws_child = ChildListener(self.config, sock, self.child_secrets())
-            await self.ws_child.start()
         else:
             from .ws import WebSocketListener
             self.ws = WebSocketListener(self.sessions, bind=self.config.bind,
                                         compression=self.config.compression,
                                         authenticator=self.auth,
                                         readonly=self.config.readonly,
+                                        origins=self._page_origins(),
                                         links_need_login=self.config.links_need_login)
             await self.ws.start(self._guard('WebSocket', sock), self.ssl_context)
+
+    def _page_origins(self):
+        """The WebSocket port's Origin check: pages of the HTTP listener's port (any port
+        of the same host without one: the page is then another server's), and
+        ``--allow-origin``."""
+        def page_port():
+            if self.config.page_port is not None:
+                return self.config.page_port
+            return self.http_port if self.run_http else None
+        return OriginPolicy(page_port=page_port, secure=self.ssl_context is not None,
+                            allowed=self.config.allow_origins)
 
     def child_secrets(self):
         """The auth and TLS settings of the workaround child, as JSON bytes: they go
@@ -458,6 +490,7 @@ class ChildListener(object):
         self.sock = sock
         self.secrets = secrets
         self.process = None
+        self.page_port = None
         self.failed = False
         self._pipe_read = None
         self._pipe_write = None
@@ -482,7 +515,12 @@ class ChildListener(object):
                 '--detach-timeout', repr(config.detach_timeout),
                 '--max-connections', str(config.max_connections),
                 '--max-connections-per-address', str(config.max_per_address),
-                '--log-level', config.log_level, '--secrets-fd', '0']
+                '--log-level', config.log_level, '--secrets-fd', '0',
+                '--event-loop', config.event_loop]
+        if self.page_port is not None:
+            argv.extend(['--page-port', str(self.page_port)])
+        for origin in config.allow_origins:
+            argv.append('--allow-origin=%s' % origin)
         if config.readonly:
             argv.append('--readonly')
         if config.links_need_login:
@@ -496,7 +534,8 @@ class ChildListener(object):
             argv.extend(config.command)
         return argv
 
-    async def start(self):
+    async def start(self, page_port):
+        self.page_port = page_port
         self._pipe_read, self._pipe_write = os.pipe()
         os.set_inheritable(self._pipe_read, True)
         await self._spawn()
@@ -533,7 +572,7 @@ class ChildListener(object):
             if len(self._restarts) > MAX_RESTARTS:
                 log.error('WebSocket child process keeps dying (%s); '
                           'the WebSocket listener is down', describe_exit(code))
-                self.failed = True
+                self._give_up()
                 return
             log.error('WebSocket child process ended (%s); restarting', describe_exit(code))
             await asyncio.sleep(1.0)

@@ -1,8 +1,14 @@
 """File transfer over HTTP (aiohttp): uploads with PUT, downloads with GET.
 
-* ``PUT /NAME``: the body becomes NAME in the upload folder (``--upload-dir``).
+* ``PUT /NAME``: the body becomes NAME in the upload folder (``--upload-dir``), replacing
+  an existing NAME atomically (as HTTP's PUT means; ``?overwrite=0`` refuses instead).
 * ``PUT ?upload&session=ID&token=T&name=NAME``: into the session's current directory
-  (its foreground process's, on Linux) -- the page's drag and drop.
+  (its foreground process's, on Linux) -- the page's drag and drop; an existing file is
+  replaced only with ``overwrite=1`` (the page asks the user first).
+
+Uploads in progress hold at most ``max_total`` bytes together (each counts its
+Content-Length, or ``max_upload`` when it has none), and each must leave ``min_free``
+bytes free on its file system: else 507 at once.
 * ``GET ?download&session=ID&token=T&path=PATH``: a file of the session's machine, PATH
   absolute or relative to that directory -- what ``xwterm-get FILE`` asks the page for.
 
@@ -20,9 +26,10 @@ from aiohttp import web
 
 from . import protocol
 from .compat import get_running_loop
-from .upload import (DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR, MAX_DOWNLOAD, DownloadReader,
-                     TransferRefused, UploadWriter, check_name, download_path, format_size,
-                     foreground_cwd, name_from_path, prepare_upload_dir)
+from .upload import (DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_UPLOAD_DIR,
+                     MAX_DOWNLOAD, DownloadReader, TransferRefused, UploadWriter, check_free_space,
+                     check_name, download_path, format_size, foreground_cwd, name_from_path,
+                     prepare_upload_dir)
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +56,21 @@ class Transfers(object):
     """Uploads and downloads of one HTTP listener.
 
     ``enabled`` False refuses every upload (403, ``--no-upload``); ``max_upload`` bounds
-    an upload, ``max_download`` a download (bytes).
+    an upload, ``max_total`` the uploads in progress together, ``max_download`` a
+    download (bytes); ``min_free``: free bytes an upload must leave (None: the default
+    rule of ``upload.check_free_space``).
     """
 
     def __init__(self, upload_dir=DEFAULT_UPLOAD_DIR, enabled=True,
                  max_upload=DEFAULT_MAX_UPLOAD, max_download=MAX_DOWNLOAD,
-                 chunk_timeout=CHUNK_TIMEOUT):
+                 chunk_timeout=CHUNK_TIMEOUT, max_total=DEFAULT_MAX_UPLOAD_TOTAL,
+                 min_free=None):
         self.upload_dir = upload_dir
         self.enabled = enabled
         self.max_upload = max_upload
+        self.max_total = max_total
+        self.min_free = min_free
+        self.in_progress = 0
         self.max_download = max_download
         self.chunk_timeout = chunk_timeout
 
@@ -71,15 +84,32 @@ class Transfers(object):
         if length is not None and length > self.max_upload:
             return _json(413, {'error': 'upload larger than %s' % format_size(self.max_upload)},
                          close=True)
+        reserved = min(length if length is not None else self.max_upload, self.max_upload)
+        if self.in_progress + reserved > self.max_total:
+            log.warning('upload from %s refused: uploads in progress hold %s of %s',
+                        request.remote, format_size(self.in_progress),
+                        format_size(self.max_total))
+            return _json(507, {'error': 'uploads in progress fill the total of %s: try again '
+                                        'later' % format_size(self.max_total)}, close=True)
+        self.in_progress += reserved
+        try:
+            return await self._put(request, hub, length, reserved)
+        finally:
+            self.in_progress -= reserved
+
+    async def _put(self, request, hub, length, reserved):
         loop = get_running_loop()
         try:
             if hub is None:
                 name = name_from_path(request.rel_url.raw_path)
                 folder = await loop.run_in_executor(None, prepare_upload_dir, self.upload_dir)
+                overwrite = request.query.get('overwrite') not in ('0', 'false', 'no')
             else:
                 name = check_name(request.query.get('name', ''))
                 folder = await loop.run_in_executor(None, foreground_cwd, hub.session.pid)
-            writer = UploadWriter(folder, name, overwrite=_flag(request.query.get('overwrite')))
+                overwrite = _flag(request.query.get('overwrite'))
+            await loop.run_in_executor(None, check_free_space, folder, reserved, self.min_free)
+            writer = UploadWriter(folder, name, overwrite=overwrite)
             await self._store(request, writer, length)
         except TransferRefused as refused:
             log.warning('upload from %s refused: %s', request.remote, refused)

@@ -24,6 +24,11 @@ from .exceptions import XwtermError
 DEFAULT_UPLOAD_DIR = os.path.join('~', 'xwterm-uploads')
 #: Default largest upload (bytes); ``--max-upload``.
 DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
+#: Default bytes that uploads in progress may hold at once (``--max-upload-total``).
+DEFAULT_MAX_UPLOAD_TOTAL = 1024 * 1024 * 1024
+#: Default free space an upload must leave on its file system (``--min-free-space``);
+#: on a file system smaller than ten times this, a tenth of its size.
+DEFAULT_MIN_FREE_SPACE = 64 * 1024 * 1024
 #: Largest file a download sends (bytes).
 MAX_DOWNLOAD = 1024 * 1024 * 1024
 #: Longest file name (bytes of UTF-8), the common file-system limit.
@@ -112,6 +117,22 @@ def prepare_upload_dir(path):
         raise TransferRefused(500, 'cannot create the upload folder %s: %s'
                               % (folder, error.strerror))
     return folder
+
+
+def check_free_space(folder, size, min_free=None):
+    """TransferRefused (507) unless ``size`` more bytes in ``folder`` leave ``min_free``
+    bytes free (None: DEFAULT_MIN_FREE_SPACE, or a tenth of a small file system).
+    Blocking."""
+    try:
+        status = os.statvfs(folder)
+    except (OSError, AttributeError):     # no statvfs on Windows: nothing to check
+        return
+    free = status.f_bavail * status.f_frsize
+    if min_free is None:
+        min_free = min(DEFAULT_MIN_FREE_SPACE, status.f_blocks * status.f_frsize // 10)
+    if free - size < min_free:
+        raise TransferRefused(507, 'not enough free space: %s free, an upload must leave %s'
+                              % (format_size(free), format_size(min_free)))
 
 
 def foreground_cwd(pid):

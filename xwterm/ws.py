@@ -9,7 +9,7 @@ What happens on the connection is ``pump.serve``'s job.
 
 import logging
 
-from . import auth, protocol, pump, wscompat
+from . import auth, browsercheck, protocol, pump, wscompat
 from .exceptions import ProtocolError
 
 log = logging.getLogger(__name__)
@@ -63,13 +63,15 @@ class WebSocketListener(object):
     ``bind`` is the listening address, for the DNS-rebinding check.  With an
     ``authenticator`` the handshake needs the login (else it is answered 401, 403 or
     429 and no WebSocket opens), except for a session link's ``?session=ID&key=KEY``
-    unless ``links_need_login``; ``readonly``: nobody may type.
+    unless ``links_need_login``; ``readonly``: nobody may type.  ``origins``: the
+    ``browsercheck.OriginPolicy`` of browser pages (the page's port is the HTTP listener's).
     """
 
     def __init__(self, sessions, bind=None, compression=False, authenticator=None,
-                 readonly=False, links_need_login=False):
+                 readonly=False, origins=browsercheck.ANY_PORT, links_need_login=False):
         self.sessions = sessions
         self.links_open = not links_need_login
+        self.origins = origins
         self.bind = bind
         self.compression = compression
         self.auth = authenticator
@@ -89,7 +91,7 @@ class WebSocketListener(object):
             self._handle, sock, max_size=MAX_MESSAGE, max_queue=MAX_QUEUE,
             write_limit=WRITE_LIMIT, subprotocols=[protocol.BINARY_SUBPROTOCOL],
             compression=self.compression, ssl=ssl_context,
-            check_request=self._check_handshake if self.auth is not None else None)
+            check_request=self._check_handshake)
         log.debug('WebSocket listener on port %s (websockets %s implementation)',
                   self.port, wscompat.implementation())
 
@@ -110,6 +112,18 @@ class WebSocketListener(object):
 
     async def _check_handshake(self, peer, path, headers):
         """None to accept the handshake; else the HTTP refusal ``(status, text, headers)``."""
+        repeated = browsercheck.repeated_header(headers)
+        if repeated is not None:
+            log.warning('WebSocket handshake from %s refused: %s header given twice', peer,
+                        repeated)
+            return 400, 'malformed request: %s given twice' % repeated, {}
+        origin, host = headers.get('Origin'), headers.get('Host')
+        if not browsercheck.request_allowed(origin, host, self.bind, self.origins):
+            log.warning('WebSocket handshake from %s refused: origin %r, host %r', peer,
+                        origin, host)
+            return 403, 'origin or host not allowed', {}
+        if self.auth is None:
+            return None
         try:
             query = protocol.ws_query(path)
         except ProtocolError:
@@ -147,7 +161,8 @@ class WebSocketListener(object):
             headers=wscompat.request_headers(connection),
             peer=wscompat.peer(connection), subprotocol=connection.subprotocol)
         await pump.serve_connection(channel, self.sessions, info, bind=self.bind,
-                                    authorize=self._permit if self.readonly else None)
+                                    authorize=self._permit if self.readonly else None,
+                                    origins=self.origins)
 
 
 def serve_options(serve_function=None):

@@ -65,24 +65,67 @@ def test_dropped_file_is_uploaded(shell_in):
     term.wait_line('dropped on the terminal')
 
 
-def test_upload_refusal_is_shown(shell_in):
+def answer(term, choice):
+    """Click ``choice`` in the page's question (the status bar's)."""
+    term.page.locator('.xwterm-question button', has_text=choice).click()
+
+
+def test_upload_of_a_taken_name_asks_before_replacing(shell_in):
     term, folder = shell_in
     (folder / 'taken.txt').write_text('first')
-    term.page.locator('.xwterm-upload-input').set_input_files(
-        files=[{'name': 'taken.txt', 'mimeType': 'text/plain', 'buffer': b'second'}])
-    wait_status(term, 'upload of taken.txt failed: ')
+    upload = term.page.locator('.xwterm-upload-input')
+    upload.set_input_files(files=[{'name': 'taken.txt', 'mimeType': 'text/plain', 'buffer': b'second'}])
+    question = term.page.locator('.xwterm-question')
+    question.wait_for()
+    assert 'taken.txt already exists' in question.inner_text()
+    answer(term, 'Cancel')
+    wait_status(term, 'upload of taken.txt skipped')
     assert (folder / 'taken.txt').read_text() == 'first'
+    upload.set_input_files(files=[{'name': 'taken.txt', 'mimeType': 'text/plain', 'buffer': b'third'}])
+    answer(term, 'Replace')
+    wait_status(term, 'uploaded taken.txt (5 bytes)')
+    assert (folder / 'taken.txt').read_text() == 'third'
+    assert not any('overwrite=1' in line for line in term.page.evaluate('window.transferLines'))
 
 
 def test_xwterm_get_downloads_the_file(shell_in):
     term, folder = shell_in
     body = os.urandom(200 * 1024) + 'ünïcode'.encode('utf-8')
     (folder / 'wanted file.bin').write_bytes(body)
+    term.run("xwterm-get 'wanted file.bin'")
+    question = term.page.locator('.xwterm-question')
+    question.wait_for()
+    # the page says what asked, and saves nothing before the user agrees
+    assert 'xwterm-get' in question.inner_text() and 'wanted file.bin' in question.inner_text()
     with term.page.expect_download() as download:
-        term.run("xwterm-get 'wanted file.bin'")
+        answer(term, 'Download')
     assert download.value.suggested_filename == 'wanted file.bin'
     with open(download.value.path(), 'rb') as saved:
         assert saved.read() == body
+    wait_status(term, 'download of %s handed to the browser' % (folder / 'wanted file.bin'))
+
+
+def test_output_cannot_download_without_the_user(shell_in):
+    """`cat` of a file that holds the download sequence only asks; Cancel saves nothing,
+    and a flood of such requests asks a bounded number of questions."""
+    term, folder = shell_in
+    downloads = []
+    term.page.on('download', lambda download: downloads.append(download))
+    (folder / 'secret').write_text('secret')
+    request = '\x1b]7799;download;%s\x07' % __import__('base64').b64encode(
+        str(folder / 'secret').encode()).decode()
+    (folder / 'trap.txt').write_text(request * 50 + 'trap-shown\n')
+    term.run('cat trap.txt')
+    term.wait_line('trap-shown')
+    term.page.locator('.xwterm-question').wait_for()
+    wait_status(term, 'download of %s ignored' % (folder / 'secret'))
+    for _ in range(4):
+        answer(term, 'Cancel')
+    wait_status(term, 'download of %s declined' % (folder / 'secret'))
+    term.run('echo after-$((6*7))')
+    term.wait_line('after-42')
+    assert term.page.locator('.xwterm-question').count() == 0
+    assert downloads == []
 
 
 def test_download_is_not_repeated_when_a_reload_replays_the_output(start_server, open_terminal, tmp_path):
@@ -91,9 +134,10 @@ def test_download_is_not_repeated_when_a_reload_replays_the_output(start_server,
     wait_attached(term)
     (tmp_path / 'once.txt').write_text('once')
     downloads = []
-    with term.page.expect_download():
-        term.run('xwterm-get %s; echo got-$((6*7))' % (tmp_path / 'once.txt'))
+    term.run('xwterm-get %s; echo got-$((6*7))' % (tmp_path / 'once.txt'))
     term.wait_line('got-42')
+    with term.page.expect_download():
+        answer(term, 'Download')
     term.page.on('download', lambda download: downloads.append(download))
     term.page.reload()
     wait_attached(term)

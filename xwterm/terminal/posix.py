@@ -35,6 +35,11 @@ CLOSE_GRACE = 2.0
 #: Seconds between exit checks when no pidfd is available (slower while output flows).
 EXIT_POLL_IDLE = 1.0
 EXIT_POLL_AFTER_EOF = 0.01
+#: A first read this short emptied the pty (a flood reads ~4 KiB at a time): an echo.
+_FLOOD_READ = 1024
+
+#: Seconds a /proc scan for leftovers of closed sessions waits for more sessions to close.
+SCAN_GATHER = 0.25
 
 _FALLBACK_SHELLS = ("/bin/bash", "/bin/sh")
 
@@ -200,6 +205,10 @@ class _SessionScans(object):
     async def _scan(self):
         loop = get_running_loop()
         try:
+            # Sessions closing together (a server stopping, many tabs closed) are
+            # answered by one scan, which then does not compete with the sessions
+            # being opened at that moment (it runs in a thread, but needs the GIL).
+            await asyncio.sleep(SCAN_GATHER)
             while self._waiting:
                 batch, self._waiting = self._waiting, {}
                 try:
@@ -229,6 +238,8 @@ class PtyTerminal(Terminal):
         self._read_waiter = None
         self._reader_registered = False
         self._pending = b""
+        #: Whether the last read emptied the pty (the next read waits for it at once).
+        self._drained = False
         self._write_queue = collections.deque()
         self._write_pending = 0
         self._writer_registered = False
@@ -340,11 +351,15 @@ class PtyTerminal(Terminal):
             data, self._pending = self._pending, b""
             return data
         while self._master is not None:
-            data = self._try_read()
-            if data is not None:
-                return data
-            if self._exited.done():
-                return b""
+            if self._drained and not self._exited.done():
+                # The last read emptied the pty: wait for it (the reader callback reads).
+                self._drained = False
+            else:
+                data = self._try_read()
+                if data is not None:
+                    return data
+                if self._exited.done():
+                    return b""
             data = await self._readable()
             if data is not None:
                 return data
@@ -368,9 +383,13 @@ class PtyTerminal(Terminal):
         A Linux pty hands out at most ~4 KiB per read (its line discipline buffer), so
         without this a flood becomes one small chunk -- and one frame, one JSON encoding,
         one send -- per 4 KiB.  Stops at the first EAGAIN: nothing waits for more output.
-        An error after some data is left for the next ``read`` to see.
+        A first read of less than ``_FLOOD_READ`` bytes (an echo, a prompt) drained the
+        pty: it is returned at once, and the next ``read`` waits for output instead of
+        trying first -- either read would only fail with EAGAIN, an exception each, per
+        keystroke.  An error after some data is left for the next ``read`` to see.
         """
-        if not data or len(data) >= self.READ_SIZE:
+        self._drained = len(data) < _FLOOD_READ
+        if self._drained or len(data) >= self.READ_SIZE:
             return data
         chunks = [data]
         size = len(data)
@@ -433,7 +452,15 @@ class PtyTerminal(Terminal):
 
     async def write(self, data):
         """Queue ``data`` a slice at a time, each only once the queue is below its bound:
-        however many writers wait, the queue never holds more than the bound plus one slice."""
+        however many writers wait, the queue never holds more than the bound plus one slice.
+
+        A keystroke with nothing queued before it goes to the pty at once, without
+        queueing, slicing or a check for room: the common case costs one ``os.write``."""
+        if not self._write_queue and self._master is not None and len(data) <= WRITE_SLICE:
+            written = self._write_now(data)
+            if written == len(data):
+                return
+            data = data[written:]
         view = memoryview(bytes(data))
         for start in range(0, len(view), WRITE_SLICE):
             await self._room_for_input()
@@ -452,6 +479,16 @@ class PtyTerminal(Terminal):
             if self._drain_waiter is None or self._drain_waiter.done():
                 self._drain_waiter = get_running_loop().create_future()
             await asyncio.shield(self._drain_waiter)
+
+    def _write_now(self, data):
+        """Write what the pty takes of ``data`` now (nothing queued before it); bytes written."""
+        try:
+            return os.write(self._master, data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            log.debug("dropping %d bytes of input: %s", len(data), exc)
+            return len(data)
 
     def _flush(self):
         queue = self._write_queue
