@@ -12,6 +12,7 @@ import importlib.util
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -112,6 +113,36 @@ def test_comment_stripping_keeps_code_and_strings():
     shipped = contents.without_comments(source)
     assert shipped == (b'#!/usr/bin/env python3\n""\n\n\nX = "# not a comment"\n\n\n'
                        b'def f():\n    ""\n    return """keep\nthis"""\n')
+
+
+def test_page_scripts_keep_every_line_and_parse(bundles, tmp_path):
+    """The page's scripts lose only whole-line // comments, and node still parses each."""
+    files = bundles[0][FULL][1]
+    scripts = [arcname for arcname in files if arcname.startswith('web/')
+               and arcname.endswith('.js')]
+    assert 'web/term/ansiterm.js' in scripts
+    node = shutil.which('node')
+    for arcname in scripts:
+        with open(os.path.join(ROOT, arcname), 'rb') as handle:
+            source = handle.read()
+        shipped = files[arcname]
+        assert shipped.count(b'\n') == source.count(b'\n'), arcname
+        kept = [line for line in source.split(b'\n') if not line.strip().startswith(b'//')]
+        assert [line for line in shipped.split(b'\n') if line.strip()] == \
+            [line for line in kept if line.strip()] or shipped == source, arcname
+        if node:
+            module = tmp_path / (arcname.replace('/', '_') + '.mjs')
+            module.write_bytes(shipped)
+            check = subprocess.run([node, '--check', str(module)], stderr=subprocess.PIPE)
+            assert check.returncode == 0, (arcname, check.stderr.decode())
+
+
+def test_script_stripping_leaves_template_literals_alone():
+    plain = b'// a comment\nconst a = 1;  // trailing stays\n  // indented\nexport { a };\n'
+    assert contents.js_without_comments(plain) == \
+        b'\nconst a = 1;  // trailing stays\n\nexport { a };\n'
+    template = b'const css = `\n// part of the text\n`;\n// a comment\n'
+    assert contents.js_without_comments(template) == template
 
 
 def _readme(bundles, name):

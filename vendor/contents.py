@@ -29,6 +29,7 @@ NEVER_ON_A_BOARD = (
     ("xwterm/terminal/conpty.py", "Windows backend"),
     ("xwterm/terminal/winapi.py", "Windows backend"),
     ("xwterm/terminal/worker.py", "Windows backend (ConPTY's reader thread)"),
+    ("xwterm/terminal/windows.py", "Windows backend choice (imported on Windows only)"),
     ("xwterm/consolectrl.py", "Windows console control"),
     ("xwterm/asgi.py", "ASGI adapter: its hosts need Python 3.7+"),
     ("example/embed_asgi.py", "ASGI example: Starlette needs Python 3.7+"),
@@ -62,7 +63,10 @@ NEEDS_AIOHTTP = (
 
 #: Python files whose comments and docstrings are left out (see without_comments).
 WITHOUT_COMMENTS = ("xwterm/", "vendor/py36/websockets/")
-STRIPPED = "comments and docstrings of xwterm's and websockets' modules (line numbers stay)"
+#: The page's scripts, whose whole-line ``//`` comments are left out (see js_without_comments).
+JS_WITHOUT_COMMENTS = "web/"
+STRIPPED = ("comments and docstrings of xwterm's and websockets' modules, and the page's "
+            "whole-line // comments (line numbers stay)")
 
 #: Stand-ins put into vendor/py36/ of both bundles (see NEVER_ON_A_BOARD).
 SHIM_FILES = ("idna.py", "charset_normalizer.py")
@@ -95,7 +99,23 @@ def select(files, ws_only):
             kept[arcname] = metadata_headers(kept[arcname])
         elif arcname.startswith(WITHOUT_COMMENTS) and arcname.endswith(".py"):
             kept[arcname] = without_comments(_read(kept[arcname]))
+        elif arcname.startswith(JS_WITHOUT_COMMENTS) and arcname.endswith(".js"):
+            kept[arcname] = js_without_comments(_read(kept[arcname]))
     return kept, dropped
+
+
+def js_without_comments(source):
+    """JavaScript (bytes) with its whole-line ``//`` comments emptied; every line stays where
+    it was.  A file where any other line holds an odd number of backticks may have a
+    template literal over several lines, whose text a ``//`` line could belong to: it is
+    left as it is (a tokenizer would do better, but this needs none)."""
+    lines = source.decode("utf-8").splitlines(True)
+    comment = [line.strip().startswith("//") for line in lines]
+    if any(line.count("`") % 2 for line, is_comment in zip(lines, comment)
+           if not is_comment):
+        return source
+    return "".join(line[len(line.rstrip("\r\n")):] if is_comment else line
+                   for line, is_comment in zip(lines, comment)).encode("utf-8")
 
 
 #: Tokens after which a string starts a statement of its own (a docstring, if any).
