@@ -9,6 +9,7 @@ Shutdown order: stop listening, end every session, reap every shell.  With
 
 import asyncio
 import errno
+import gc
 import json
 import logging
 import os
@@ -468,6 +469,7 @@ class Server(object):
             if ready is not None:
                 ready(self)
             await self.serve()
+            _freeze_startup_objects()
             await self._stop_event.wait()
             log.info('shutting down')
         finally:
@@ -524,3 +526,12 @@ class Server(object):
             for signum in signals:
                 loop.remove_signal_handler(signum)
         return remove
+
+
+def _freeze_startup_objects():
+    """Leave the objects of the imports and the set-up out of every later garbage
+    collection (Python 3.7+): a full collection then walks only what the sessions made,
+    instead of pausing the loop for milliseconds over ~40000 objects that live forever."""
+    freeze = getattr(gc, 'freeze', None)
+    if freeze is not None:
+        freeze()
