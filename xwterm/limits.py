@@ -154,7 +154,7 @@ class _AdmittedProtocol(asyncio.Protocol):
 
     def connection_made(self, transport):
         address = transport.get_extra_info('peername')
-        peer = address[0] if isinstance(address, tuple) else str(address)
+        peer = client_key(address[0] if isinstance(address, tuple) else str(address))
         if not self._limits.admit(peer):
             sock = transport.get_extra_info('socket')
             try:
