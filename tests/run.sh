@@ -18,7 +18,7 @@ step "install: Debian chromium, pip and npm test dependencies"
 # Debian packages: the browser, the full-screen programs the reattach tests run, and the
 # reverse proxies of the one-port tests.
 packages=()
-for tool in chromium vim htop mc less nginx caddy; do
+for tool in chromium vim htop mc less tmux nginx caddy; do
     command -v "$tool" >/dev/null || packages+=("$tool")
 done
 if [ "${#packages[@]}" -gt 0 ]; then

@@ -149,7 +149,14 @@ def test_cookie_is_an_hmac_not_the_token():
     value = first.cookie_value()
     assert TOKEN not in value and len(value) == 64
     assert first.cookie_value() == value
-    assert auth.Authenticator(token=TOKEN).cookie_value() != value    # per-run secret
+    # derived from the token: the same token keeps its logins (a restart), another ends them
+    assert auth.Authenticator(token=TOKEN).cookie_value() == value
+    assert auth.Authenticator(token=TOKEN + 'x').cookie_value() != value
+    stored = auth.hash_password('pw', iterations=1000)
+    by_password = auth.Authenticator(password_hash=stored).cookie_value()
+    assert by_password == auth.Authenticator(password_hash=stored).cookie_value()
+    assert by_password != auth.Authenticator(
+        password_hash=auth.hash_password('pw', iterations=1000)).cookie_value()
     shared = auth.Authenticator(token=TOKEN, secret=first.secret)
     assert shared.cookie_value() == value                              # the WS child
     header = first.set_cookie()
@@ -324,9 +331,15 @@ def test_security_headers():
     assert "script-src 'self';" in csp.security_headers()['Content-Security-Policy']
 
 
-def test_login_page_is_a_plain_form():
+def test_login_page_is_a_form_with_one_script_that_keeps_a_link():
     page = auth.login_page('token', target='/x?a=1&token=t"', problem='wrong <token>')
-    assert '<script' not in page
+    assert page.count('<script') == 1 and 'location.hash' in page
+    assert len(csp.inline_script_hashes(page)) == 1         # its CSP admits it by hash
+    assert 'data-links="login"' in page
+    assert 'data-links="open"' in auth.login_page('token', links_open=True)
+    # the target the script fills in keeps the link's fragment (and its key)
+    assert auth.parse_login_form(b'secret=s&next=%2F%3Flink%23session%3DS%26token%3DK') == (
+        's', '/?link#session=S&token=K')
     assert 'action="?login"' in page and 'method="post"' in page
     assert 'value="/x?a=1"' in page                    # no token, escaped, local
     assert 'wrong &lt;token&gt;' in page

@@ -1,6 +1,6 @@
 """The sans-I/O screen-restore pieces, fed bytes directly (xwterm/replay.py)."""
 
-from xwterm.replay import RESET, ModeTracker, ReplayBuffer
+from xwterm.replay import RESET, ModeTracker, ReplayBuffer, without_queries
 
 
 def test_modes_are_tracked_and_restored():
@@ -64,3 +64,35 @@ def test_one_chunk_bigger_than_the_limit_keeps_its_tail():
     buffer.add(b'0123456789abcdef')
     assert buffer.size == 10
     assert buffer.snapshot()[0].endswith(b'6789abcdef')
+
+
+#: Every query a terminal answers by typing (issue 17): what a snapshot must not carry.
+QUERIES = [b'\x1b[c', b'\x1b[0c', b'\x1b[>c', b'\x1b[>0c', b'\x1b[=c', b'\x1b[5n', b'\x1b[6n',
+           b'\x1b[?6n', b'\x1b[?2004$p', b'\x1b[4$p', b'\x1bP$qm\x1b\\', b'\x1bP+q544e\x07',
+           b'\x1b[>q', b'\x1b[>0q', b'\x1b]10;?\x07', b'\x1b]11;?\x1b\\', b'\x1b]4;1;?\x07',
+           b'\x1b]52;c;?\x07', b'\x1b[18t', b'\x1b[14t', b'\x1b[21t', b'\x1b[?u', b'\x1b[?4m',
+           b'\x1bZ', b'\x05', b'\x1b[x', b'\x1b[1;1;1;1;1*y', b'\x1b[1$w', b'\x1b[1$u']
+#: Look-alikes that change the screen or the modes: kept.
+NOT_QUERIES = [b'\x1b[0m', b'\x1b[1;31m', b'\x1b[?1049h', b'\x1b[2J', b'\x1b[H', b'\x1b[8;24;80t',
+               b'\x1b[22;0t', b'\x1b]0;title?\x07', b'\x1b]2;?\x07', b'\x1b]10;rgb:ff/ff/ff\x07',
+               b'\x1b[u', b'\x1b[>1u', b'\x1b[!p', b'\x1b[2 q', b'\x1b[?1;3;0S', b'\x1b[3C']
+
+
+def test_queries_never_reach_a_snapshot():
+    for trimmed in (False, True):
+        buffer = ReplayBuffer(limit=64 * 1024)
+        if trimmed:
+            buffer.add(b'x' * 70 * 1024 + b'\n')
+        for query in QUERIES + NOT_QUERIES:
+            buffer.add(b'<' + query + b'>')
+        data, _ = buffer.snapshot()
+        for query in QUERIES:
+            assert b'<' + query + b'>' not in data, query
+            assert b'<>' in data
+        for kept in NOT_QUERIES:
+            assert b'<' + kept + b'>' in data, kept
+
+
+def test_without_queries_keeps_everything_else():
+    assert without_queries(b'vim \x1b[>c\x1b[?1049h\x1b[6nhello') == b'vim \x1b[?1049hhello'
+    assert without_queries(b'\x1b[6') == b'\x1b[6'       # incomplete: the rest comes live

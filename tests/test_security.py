@@ -45,11 +45,14 @@ def ws_base(server, scheme='ws'):
     return '%s://127.0.0.1:%d/' % (scheme, server.ws_port)
 
 
-#: Every HTTP endpoint: (method, query) -- the page, a file, the API and input.
-ENDPOINTS = [('GET', ''), ('GET', 'index.html'), ('GET', 'app.js'), ('GET', '?config'),
+#: Every HTTP endpoint: (method, query) -- the page, the API and input.
+ENDPOINTS = [('GET', ''), ('GET', 'index.html'), ('GET', '?config'),
              ('GET', '?sessions'), ('GET', '?kill=nobody'), ('GET', '?size=24x80&session=A'),
-             ('GET', '?console&session=A'), ('POST', '?session=A'),
-             ('GET', '?client=c1&session=S&token=abc')]
+             ('GET', '?console&session=A'), ('POST', '?session=A')]
+#: Requests with a session's key (a session link's): without any login they are told that
+#: the link no longer works (403, no session is named A or S), never sent to a login.
+LINK_REQUESTS = [('GET', '?client=c1&session=S&key=abc'), ('GET', '?client=c1&session=S&token=abc'),
+                 ('PUT', '?upload&session=A&key=t'), ('GET', '?download&session=A&key=t&path=x')]
 
 
 async def status_of(http, method, url, **kwargs):
@@ -74,9 +77,13 @@ def test_every_http_endpoint_refuses_without_credentials(web_root):
                 assert await status_of(http, method, url, data=b'x', headers=wrong) == 403, url
                 assert await status_of(http, method, url, data=b'x', headers={
                     'Cookie': '%s=%s' % (auth.COOKIE_NAME, TEST_TOKEN)}) == 401, url
-            for method, query in (('PUT', 'upload.txt'), ('PUT', '?upload&session=A&token=t'),
-                                  ('GET', '?download&session=A&token=t&path=x')):
-                assert await status_of(http, method, base(server) + query, data=b'x') == 401
+            assert await status_of(http, 'PUT', base(server) + 'upload.txt', data=b'x') == 401
+            for method, query in LINK_REQUESTS:
+                assert await status_of(http, method, base(server) + query, data=b'x') == 403
+            # the page's own files: a link's holder loads them before its key is used
+            assert await status_of(http, 'GET', base(server) + 'app.js') == 200
+            assert await status_of(http, 'GET', base(server) + '?link') == 200
+            assert await status_of(http, 'GET', base(server) + 'index.html?link') == 200
             assert server.registry.sessions() == []            # never a shell
     run(scenario())
 
@@ -174,9 +181,10 @@ def test_websocket_handshake_needs_credentials():
     run(scenario())
 
 
-def test_session_attach_needs_the_login_too():
+def test_session_attach_needs_the_login_too_with_links_need_login():
+    """(Without the option a session key alone opens it: tests/hostile/test_capabilities.py.)"""
     async def scenario():
-        async with serving(command=BASH) as server:
+        async with serving(command=BASH, links_need_login=True) as server:
             owner = await websockets.connect(ws_base(server), subprotocols=[
                 protocol.BINARY_SUBPROTOCOL], **ws_auth(TEST_TOKEN))
             info = json.loads(await owner.recv())

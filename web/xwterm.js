@@ -16,7 +16,7 @@ export { Emulator, AnsiTerm, AnsiTermDecoration, AnsiTermDriver, AnsiTermHttpDri
 export { ANSITERM_DEFAULTS, VERSION } from './term/defaults.js';
 export { encodeKeyEvent } from './term/keys.js';
 // The page's session controls (share links, reattach on reload) and file transfer.
-export { SessionUi, takeAttachment, pageClientId, shareLink } from './term/sessionui.js';
+export { SessionUi, takeAttachment, pageClientId, shareLink, loginAgainUrl } from './term/sessionui.js';
 export { FileTransfer } from './term/transfer.js';
 // Named themes and the font, from ?config and the page's query.
 export { THEMES, appearanceParams } from './term/themes.js';

@@ -7,8 +7,9 @@ Sans-I/O apart from one executor call: the listeners hand in what a request carr
   ``--token`` or ``XWTERM_TOKEN`` gives one; or a password whose PBKDF2-SHA256 hash
   sits in a ``--password-file``.
 * A browser that logged in holds the cookie ``xwterm_auth``: an HMAC of the credential
-  under a secret of this server run, never the credential itself (a stolen cookie
-  dies with the run; the token cannot be read back from it).
+  under a key derived from the credential, never the credential itself (the token cannot
+  be read back from it).  So a fixed token or password keeps its logins across restarts,
+  and changing it (or a generated token's next run) ends every login.
 * Every comparison is constant-time.  Wrong tokens or passwords count against the
   client's address: ``MAX_FAILURES`` within ``FAILURE_WINDOW`` seconds, then every
   request from it is answered 429 until the oldest failure leaves the window.
@@ -198,9 +199,9 @@ def header_secret(value):
 
 
 def query_secret(query):
-    """``?token=`` when it is the login token: not when ``session=`` is given, where
-    ``token`` is that session's own token."""
-    if 'session' in query:
+    """``?token=`` when it is the login token: always beside a session's ``key=``, never
+    beside ``session=`` alone (the old spelling of a session's key)."""
+    if 'session' in query and 'key' not in query:
         return None
     value = query.get('token')
     return value or None
@@ -223,13 +224,15 @@ def extract(headers, cookies, query=None):
 
 
 def without_token(raw_path):
-    """``raw_path`` with its ``token=`` parameters removed, other parameters untouched."""
+    """``raw_path`` with its ``token=`` parameters removed, other parameters (and a
+    fragment) untouched."""
+    raw_path, hash_sign, fragment = raw_path.partition('#')
     path, sep, query = raw_path.partition('?')
-    if not sep:
-        return path
-    kept = [part for part in query.split('&')
-            if part and urllib.parse.unquote_plus(part.partition('=')[0]) != 'token']
-    return path + ('?' + '&'.join(kept) if kept else '')
+    if sep:
+        kept = [part for part in query.split('&')
+                if part and urllib.parse.unquote_plus(part.partition('=')[0]) != 'token']
+        path += '?' + '&'.join(kept) if kept else ''
+    return path + hash_sign + fragment
 
 
 def local_target(value):
@@ -331,12 +334,17 @@ class FailureLimiter(object):
 # -- the authenticator ------------------------------------------------------------
 
 
+def cookie_key(credential):
+    """The cookie's HMAC key for a token or a stored password hash (which holds its salt)."""
+    return hashlib.sha256(b'xwterm-cookie-key\0' + credential.encode('utf-8')).digest()
+
+
 class Authenticator(object):
     """Checks the credentials of requests against the token or the password hash.
 
     ``source`` says where the credential came from, for the banner (``generated``,
     ``--token``, ``XWTERM_TOKEN``, ``--password-file PATH``).  ``secret`` keys the
-    cookie; a child process that must accept the same cookies gets the same one.
+    cookie; by default it is derived from the credential (see the module's docstring).
     """
 
     def __init__(self, token=None, password_hash=None, source='generated', secret=None,
@@ -348,7 +356,7 @@ class Authenticator(object):
         self.token = token
         self.password_hash = password_hash
         self.source = source
-        self.secret = secret if secret is not None else secrets.token_bytes(32)
+        self.secret = secret if secret is not None else cookie_key(token or password_hash)
         self.limiter = limiter if limiter is not None else FailureLimiter()
         self._good_passwords = collections.OrderedDict()
         self._hashing = None
@@ -520,7 +528,7 @@ p.problem {{ color: #f88; }}
 </style>
 </head>
 <body>
-<form method="post" action="?{action}">
+<form method="post" action="?{action}" data-links="{links}">
 <h1>xwterm</h1>
 <p>{prompt}</p>
 {problem}<input type="password" name="secret" autocomplete="{autocomplete}" autofocus required
@@ -528,6 +536,15 @@ p.problem {{ color: #f88; }}
 <input type="hidden" name="next" value="{target}">
 <input type="submit" value="Log in">
 </form>
+<script>
+(function () {{
+  var link = new URLSearchParams(location.hash.slice(1));
+  if (!link.get('session') || !link.get('token')) return;
+  var page = location.pathname.replace(/[^/]*$/, '') + '?link' + location.hash;
+  if (document.forms[0].dataset.links === 'open') location.replace(page);
+  else document.forms[0].elements.next.value = page;
+}})();
+</script>
 </body>
 </html>
 """
@@ -539,11 +556,14 @@ _PROMPTS = {
 }
 
 
-def login_page(mode, target='/', problem=None):
-    """The login form (no script: the CSP would refuse inline code anyway).  It posts to
-    ``?login`` of its own path, so it works under a --base-path too."""
+def login_page(mode, target='/', problem=None, links_open=False):
+    """The login form.  It posts to ``?login`` of its own path, so it works under a
+    --base-path too.  Its one script (admitted by its hash) keeps a session link: the
+    fragment ``#session=ID&token=KEY`` never reaches the server, so the script opens the
+    link's page (``links_open``: a link needs no login) or makes it the form's target."""
     prompt, autocomplete, label = _PROMPTS[mode]
     return _LOGIN_PAGE.format(
         action=LOGIN_QUERY, prompt=prompt, autocomplete=autocomplete, label=label,
+        links='open' if links_open else 'login',
         target=html.escape(local_target(target), quote=True),
         problem='<p class="problem">%s</p>\n' % html.escape(problem) if problem else '')

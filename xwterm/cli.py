@@ -323,6 +323,9 @@ def _add_security_options(parser):
         help='no login at all: anyone who reaches the ports gets a shell')
     add('--readonly', action='store_true',
         help='every client may watch, none may type or resize')
+    add('--links-need-login', action='store_true',
+        help="a session's share and read-only links also need the login (by default a "
+             "link alone opens its session, and nothing else)")
     add('--certfile', metavar='FILE',
         help='TLS certificate chain (PEM): serve HTTPS and WSS on both listeners')
     add('--keyfile', metavar='FILE',
@@ -562,7 +565,7 @@ def main(argv=None):
         ws_fd=options.ws_fd, parent_fd=options.parent_fd, upload=not options.no_upload,
         upload_dir=options.upload_dir, max_upload=options.max_upload,
         auth=authenticator, tls=tls_material, readonly=options.readonly,
-        appearance=look,
+        appearance=look, links_need_login=options.links_need_login,
         cwd=cwd, once=options.once, unix_socket_mode=options.unix_socket_mode,
         unix_socket_gid=options.unix_socket_group, recorder=recorder,
         event_loop=options.event_loop)

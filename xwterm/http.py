@@ -75,6 +75,16 @@ def _set_nodelay(request):
             pass
 
 
+#: Files a page is built of, which a session link's holder loads before its key is used:
+#: no command runs behind them (the page itself needs ``?link``).
+PAGE_ASSETS = ('.js', '.mjs', '.css', '.ico', '.png', '.svg', '.woff', '.woff2')
+
+
+#: Why a session link is refused (the session ended and was forgotten, or the owner
+#: renewed its keys).
+DEAD_LINK = 'this session link no longer works: the session ended or its owner stopped sharing it'
+
+
 class HttpListener(object):
     """The aiohttp application over shared sessions (``hub.SharedSessions``).
 
@@ -83,8 +93,9 @@ class HttpListener(object):
     or ``None`` for ``/?config``.  A polled client without a request for
     ``idle_timeout`` seconds (0: never) is detached; one timer, set for the earliest
     expiry, does that (no periodic tick).  With an ``authenticator`` (``auth``) every
-    request needs the login; ``secure``: served over TLS; ``readonly``: nobody types;
-    ``appearance``: the page's theme and font in ``?config`` (``appearance.Appearance``).
+    request needs the login (but a session link's, see ``_link_may_pass``); ``secure``:
+    served over TLS; ``readonly``: nobody types; ``appearance``: the page's theme and font
+    in ``?config`` (``appearance.Appearance``).
     ``csp``: the Content-Security-Policy of the document root's HTML pages (None: by
     hash, see ``csp.inline_script_hashes``; '': none).  With ``trust_proxy``,
     ``proxy_hops`` and ``trust_forwarded`` say which forwarded values are believed
@@ -96,12 +107,14 @@ class HttpListener(object):
                  authenticator=None, secure=False, readonly=False, base_path='/',
                  websocket=True, trust_proxy=False, authorize=None, compression=False,
                  proxy_hops=1, trust_forwarded=False, allow_origins=(), csp=None,
-                 appearance=None, recorder=None):
+                 appearance=None, recorder=None, links_need_login=False):
         self.sessions = sessions
         self.recorder = recorder
         self.appearance = appearance or Appearance()
+        self.links_open = not links_need_login
         cookie_path = protocol.check_base_path(base_path)
-        self.door = (HttpDoor(authenticator, secure, cookie_path=cookie_path)
+        self.door = (HttpDoor(authenticator, secure, cookie_path=cookie_path,
+                              links_open=self.links_open)
                      if authenticator is not None else None)
         self.readonly = readonly
         self.page_headers = PageHeaders(csp)
@@ -196,8 +209,11 @@ class HttpListener(object):
             log.warning('WebSocket from %s refused: origin %r, host %r', request.remote,
                         request.headers.get('Origin'), self._host(request))
             return _error(403, 'origin or host not allowed')
-        if self.door is not None:
-            refused = await self.door.check(request, False)
+        if self.door is not None and not (self.links_open
+                                          and self.sessions.link_admits(request.query)):
+            if self._dead_link(request):
+                return _error(403, DEAD_LINK)
+            refused = await self.door.check(request, False, query_login=True)
             if refused is not None:
                 return refused
         # behind a trusted proxy the rebinding check is the proxy's (see _allowed)
@@ -300,7 +316,36 @@ class HttpListener(object):
             query = protocol.parse_http_query(request.query)
         except ProtocolError:
             query = None
+        if self._link_may_pass(request, query):
+            return None
+        if self._dead_link(request):
+            return _error(403, DEAD_LINK)
         return await self.door.check(request, is_page_visit(request, query))
+
+    def _dead_link(self, request):
+        """A session link's request (a session and a key, no login at all) that its link
+        no longer opens: told so (403), not sent to a login it never had."""
+        return (self.links_open and 'session' in request.query
+                and protocol.session_key(request.query) is not None
+                and auth.extract(request.headers, request.cookies, request.query) is None
+                and not self.sessions.link_admits(request.query))
+
+    def _link_may_pass(self, request, query):
+        """Whether a session link's holder may make this request without the login: the
+        page itself (``?link``) and its files, and, with a running session's key, what
+        that key opens -- its output and input, its file transfers, ``?config``.  Never
+        ``?sessions``, ``?kill``, ``PUT /NAME`` or a new session."""
+        if not self.links_open or query is None:
+            return False
+        if query.action == 'file':
+            if request.method not in ('GET', 'HEAD'):
+                return False
+            if 'link' in request.query:
+                return request.path in (self.base_path, self.base_path + 'index.html')
+            return request.path.lower().endswith(PAGE_ASSETS)
+        if query.action in ('poll', 'config', 'upload', 'download'):
+            return self.sessions.link_admits(request.query)
+        return False
 
     async def _file(self, request):
         if self.docroot is None:

@@ -48,20 +48,22 @@ class HttpDoor(object):
     the base path the cookie is for.
     """
 
-    def __init__(self, authenticator, secure=False, cookie_path='/'):
+    def __init__(self, authenticator, secure=False, cookie_path='/', links_open=True):
         self.auth = authenticator
         self.secure = secure
         self.cookie_path = cookie_path
+        self.links_open = links_open
 
-    async def check(self, request, page_visit):
+    async def check(self, request, page_visit, query_login=False):
         """None when the request may pass; else the response that refuses it (or the
-        303 that trades a valid ``?token=`` for the cookie)."""
-        query = request.query if page_visit else None
+        303 that trades a valid ``?token=`` for the cookie).  ``query_login``: a
+        ``?token=`` logs this request in without a redirect (a WebSocket handshake)."""
+        query = request.query if page_visit or query_login else None
         credential = auth.extract(request.headers, request.cookies, query)
         verdict = await self.auth.authenticate(
             credential, request.remote, 'HTTP %s %s' % (request.method, request.path))
         if verdict == auth.ALLOWED:
-            if credential.kind == auth.FROM_QUERY:
+            if credential.kind == auth.FROM_QUERY and page_visit:
                 return self._logged_in(request, auth.local_target(request.raw_path))
             return None
         return self._refusal(request, verdict, page_visit and _wants_html(request))
@@ -112,11 +114,13 @@ class HttpDoor(object):
             problem = problem % self.auth.retry_after(request.remote)
         elif problem is not None:
             problem = problem % self.auth.mode
-        headers = dict(csp.security_headers(referrer_policy='same-origin'),
+        page = auth.login_page(self.auth.mode, target, problem, self.links_open)
+        headers = dict(csp.security_headers(csp.inline_script_hashes(page),
+                                            referrer_policy='same-origin'),
                        **{'Cache-Control': 'no-store'})
         if verdict == auth.LIMITED:
             headers['Retry-After'] = str(self.auth.retry_after(request.remote))
-        return web.Response(text=auth.login_page(self.auth.mode, target, problem),
+        return web.Response(text=page,
                             status=status, content_type='text/html', charset='utf-8',
                             headers=headers)
 

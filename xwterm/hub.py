@@ -28,6 +28,7 @@ import signal
 
 from .compat import create_task, get_running_loop
 from .exceptions import ClientLimitError, ReadOnlyError, SessionClosedError
+from .protocol import attach_fields, session_key
 from .replay import DEFAULT_REPLAY_LIMIT, ReplayBuffer
 from .session import Session
 from .terminal.base import checked_size
@@ -105,6 +106,8 @@ class Client(object):
         self._announced_size = None
         self._waiter = None
         self._refusal_logged = False
+        self._revoked = None
+        self._rekeyed = False
 
     def __repr__(self):
         return '<Client %s of %s%s>' % (self.label, self.hub.id,
@@ -136,8 +139,9 @@ class Client(object):
         self._wake(READY)
 
     def _has_news(self):
-        return bool(self._backlog or self._snapshot_due or self._fresh
-                    or self._announced_size != self.hub.size or self.hub.finished)
+        return bool(self._backlog or self._snapshot_due or self._fresh or self._revoked
+                    or self._rekeyed or self._announced_size != self.hub.size
+                    or self.hub.finished)
 
     async def wait(self, timeout=None):
         """Wait until :meth:`take` has something; ``READY``, ``TIMEOUT`` or ``SUPERSEDED``.
@@ -161,6 +165,14 @@ class Client(object):
 
     def take(self):
         """Everything due now, as an :class:`Delivery` (possibly empty)."""
+        if self._revoked is not None:
+            self.detach()
+            return Delivery(b'', False, None, self._revoked)
+        keys = None
+        if self._rekeyed:
+            self._rekeyed = False
+            keys = attach_fields(self.hub.id, self.hub.size, self.hub.token,
+                                 self.hub.readonly_token, self.readonly)
         replayed = self._fresh
         if self._snapshot_due:
             data = self.hub._snapshot_for(self)
@@ -176,7 +188,7 @@ class Client(object):
             size = self._announced_size = self.hub.size
         self.hub._room_made()
         return Delivery(data, replayed, size,
-                        self.hub.end_reason if self.hub.finished else None)
+                        self.hub.end_reason if self.hub.finished else None, keys)
 
     async def next(self):
         """Wait for and take the next :class:`Delivery`."""
@@ -205,6 +217,12 @@ class Client(object):
                             self.hub.id, self.label)
             raise ReadOnlyError('this client may only watch session %s' % self.hub.id)
 
+    def renew_keys(self):
+        """Stop sharing: the session gets new keys, which only this client learns; every
+        link given out so far stops working and every other client is detached."""
+        self._check_may_type()
+        self.hub._renew_keys(self)
+
     def detach(self):
         """Leave the session (idempotent)."""
         self.hub._detach(self)
@@ -221,16 +239,19 @@ class Delivery(object):
     ``data``: output bytes; ``replayed``: true for the first delivery after attaching or
     skipping (it starts with a terminal reset); ``size``: the session size when it
     changed since the last delivery, else None; ``end``: the end reason
-    (``exit 0``, ``killed``...) once the session is over and this was the last delivery.
+    (``exit 0``, ``killed``...) once the session is over and this was the last delivery
+    (or once this client was detached by a renewal of the keys); ``keys``: the attach
+    fields with the session's new keys, for the client that renewed them, else None.
     """
 
-    __slots__ = ('data', 'replayed', 'size', 'end')
+    __slots__ = ('data', 'replayed', 'size', 'end', 'keys')
 
-    def __init__(self, data, replayed, size, end):
+    def __init__(self, data, replayed, size, end, keys=None):
         self.data = data
         self.replayed = replayed
         self.size = size
         self.end = end
+        self.keys = keys
 
 
 class SharedSession(object):
@@ -406,6 +427,18 @@ class SharedSession(object):
         for client in self.clients:
             client._wake(READY)
 
+    def _renew_keys(self, keeper):
+        self.token = secrets.token_urlsafe(18)
+        self.readonly_token = secrets.token_urlsafe(18)
+        log.info('session %s: keys renewed by %s: its links stop working', self.id,
+                 keeper.label)
+        for client in list(self.clients):
+            if client is not keeper:
+                client._revoked = 'the owner stopped sharing this session'
+                client._wake(READY)
+        keeper._rekeyed = True
+        keeper._wake(READY)
+
     def _follow(self, client):
         """``client`` typed or resized: the terminal takes its size."""
         self.last_active = get_running_loop().time()
@@ -487,6 +520,19 @@ class SharedSessions(object):
     def ended(self, session_id):
         """How the session ``session_id`` ended, if it did recently; else None."""
         return self._ended.get(session_id)
+
+    def link_admits(self, query):
+        """Whether ``query`` (a mapping of query parameters) is a session link's request
+        that may pass without the server's login: it names a running session with one of
+        its keys, or a session that ended recently (the link is then told so)."""
+        session_id = query.get('session')
+        key = session_key(query)
+        if not session_id or not key:
+            return False
+        hub = self._hubs.get(session_id)
+        if hub is None:
+            return session_id in self._ended
+        return hub.access(key) is not None
 
     async def create(self, session_id=None, size=None, resumable=True, **kwargs):
         """A started shared session (SessionLimitError, InvalidSessionIdError,

@@ -23,7 +23,7 @@ from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
                          PayloadTooLargeError, PeerTimeoutError, ProtocolError, ReadOnlyError,
                          SessionClosedError, SessionError, SessionLimitError, TerminalError)
-from .hub import READ, SUPERSEDED
+from .hub import READ, SUPERSEDED, WRITE
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +110,16 @@ class PolledClient(object):
     protocol, where the session id alone names the session's one polled client.
     """
 
-    __slots__ = ('hub', 'client', 'client_id', 'framing', 'last_seen', 'active', 'introduced',
-                 '_typing')
+    __slots__ = ('hub', 'client', 'client_id', 'access', 'framing', 'last_seen', 'active',
+                 'introduced', '_typing')
 
-    def __init__(self, hub, client, client_id, now):
+    def __init__(self, hub, client, client_id, now, access=None):
         self.hub = hub
         self.client = client
         self.client_id = client_id
+        #: The access level of the token this slot was opened with (``WRITE``/``READ``);
+        #: None for a session of the original protocol, named by its id alone.
+        self.access = access
         self.framing = protocol.JsonOutput()
         self.last_seen = now
         self.active = 0
@@ -145,6 +148,10 @@ class PolledClient(object):
         if delivery.end is not None:
             frame['exit'] = self.hub.session.exit_status
         if self.client_id:
+            if delivery.replayed:
+                frame['replayed'] = True
+            if delivery.keys is not None:
+                frame.update(delivery.keys)
             if not self.introduced:
                 self.introduced = True
                 frame.update(protocol.attach_fields(
@@ -235,6 +242,12 @@ class LongPolling(object):
             try:
                 if message is None:
                     await _stream_keystrokes(request, polled.client)
+                elif message.renew:
+                    polled.client.renew_keys()
+                    polled.access = WRITE
+                    return PollAnswer(200, protocol.json_dumps(protocol.attach_fields(
+                        polled.hub.id, polled.hub.size, polled.hub.token,
+                        polled.hub.readonly_token, polled.client.readonly)), new_cookie)
                 else:
                     if message.size is not None:
                         polled.client.resize(message.size)
@@ -264,6 +277,18 @@ class LongPolling(object):
             raise AccessDeniedError('wrong or missing session token')
         return access
 
+    def _check_slot(self, polled, token):
+        """Every request to an existing slot shows the token of the slot's own level:
+        a read-only token never reaches a slot that may type, nor does a request without
+        one (a session of the original protocol, named by its id alone, needs none)."""
+        if polled.access is None and token is None:
+            return
+        access = self.check_token(polled.hub, token)
+        if access != polled.access:
+            log.warning('HTTP: a %s token for the %s client %r of session %s refused', access,
+                        polled.access or 'original-protocol', polled.client_id, polled.hub.id)
+            raise AccessDeniedError('this client was attached with another token')
+
     # -- which client ------------------------------------------------------
 
     @staticmethod
@@ -288,8 +313,7 @@ class LongPolling(object):
             if polled is None:
                 polled = self._ended.get((attach.session_id, client_id))
             if polled is not None:
-                if attach.token is not None or client_id:
-                    self.check_token(polled.hub, attach.token)
+                self._check_slot(polled, attach.token)
                 if attach.size is not None and not polled.hub.finished:
                     _resize_unless_readonly(polled.client, attach.size)
                 return polled, None
@@ -302,6 +326,7 @@ class LongPolling(object):
                                          else 'no such session')
             access = self.check_token(hub, attach.token)
             client = self._attach(hub, readonly or access == READ, label)
+            slot_access = access
             log.info('session %s: %s attached%s', hub.id, label,
                      ' (read-only)' if client.readonly else '')
             new_cookie = None
@@ -319,7 +344,9 @@ class LongPolling(object):
             log.info('session %s: created for %s%s', hub.id, label,
                      ' (read-only)' if client.readonly else '')
             new_cookie = None if client_id else hub.id
-        polled = PolledClient(hub, client, client_id, get_running_loop().time())
+            # the page learns the token of its client's level; the original protocol none
+            slot_access = (READ if client.readonly else WRITE) if client_id else None
+        polled = PolledClient(hub, client, client_id, get_running_loop().time(), slot_access)
         self._polled[polled.key] = polled
         self._schedule_reaper()
         if attach.size is not None:

@@ -54,11 +54,12 @@ class ClientMessage(object):
     ``None``.
     """
 
-    __slots__ = ('text', 'size')
+    __slots__ = ('text', 'size', 'renew')
 
-    def __init__(self, text=None, size=None):
+    def __init__(self, text=None, size=None, renew=False):
         self.text = text
         self.size = size
+        self.renew = renew
 
     def __eq__(self, other):
         return (isinstance(other, ClientMessage)
@@ -117,8 +118,11 @@ def _control_message(obj):
 
     A control message is an object whose keys are ``text`` and/or ``size``
     with string values.  An unusable size is dropped rather than typed into
-    the shell: the client clearly meant a resize.
+    the shell: the client clearly meant a resize.  ``{"renew": true}`` alone asks
+    for new session keys (``hub.Client.renew_keys``).
     """
+    if obj == {'renew': True}:
+        return ClientMessage(renew=True)
     if not isinstance(obj, dict) or not obj or not set(obj) <= {'text', 'size'}:
         return None
     text = obj.get('text')
@@ -362,7 +366,8 @@ class JsonOutput(object):
 class BinaryOutput(object):
     """Output framing of ``xwterm.binary``: raw bytes as binary frames, JSON control
     objects as text frames -- ``{"size": "LINESxCOLUMNS"}`` when the session size
-    changes, ``{"live": true}`` after the screen snapshot that follows attaching,
+    changes, ``{"replay": true}`` before and ``{"live": true}`` after a screen snapshot
+    (attaching, or skipping ahead: no terminal query in between may be answered),
     ``{"end": REASON}`` just before the close."""
 
     binary = True
@@ -370,8 +375,12 @@ class BinaryOutput(object):
     @staticmethod
     def frames(delivery):
         messages = []
+        if delivery.keys is not None:
+            messages.append(json_dumps(delivery.keys))
         if delivery.size is not None:
             messages.append(json_dumps({'size': format_size(delivery.size)}))
+        if delivery.replayed:
+            messages.append('{"replay": true}')
         if delivery.data:
             messages.append(delivery.data)
         if delivery.replayed:
@@ -393,9 +402,26 @@ def attach_info(session_id, size, token, readonly_token, readonly):
     return json_dumps(attach_fields(session_id, size, token, readonly_token, readonly))
 
 
+#: Query name of a session's own secret (``?session=ID&key=KEY``).  Until 0.3 it was
+#: ``token``, the login token's name too; ``session=ID&token=KEY`` (no ``key``) is still
+#: read as the session's secret for one release.
+SESSION_KEY = 'key'
+
+
+def session_key(query):
+    """The session secret a query presents: ``key=``, else (old spelling) ``token=``
+    beside ``session=``; None without one."""
+    if SESSION_KEY in query:
+        return query.get(SESSION_KEY)
+    if 'session' in query:
+        return query.get('token')
+    return None
+
+
 class AttachRequest(object):
-    """Which session a client asks for: ``session`` + ``token`` to attach to an existing
-    one (both or neither), ``size`` for a new one, ``client`` (HTTP) to tell tabs apart."""
+    """Which session a client asks for: ``session`` + its ``key`` (the ``token`` field) to
+    attach to an existing one (both or neither), ``size`` for a new one, ``client`` (HTTP)
+    to tell tabs apart."""
 
     __slots__ = ('session_id', 'token', 'size', 'client_id')
 
@@ -414,9 +440,9 @@ def parse_attach(query):
     session_id = query.get('session')
     if session_id is not None:
         check_session_id(session_id)
-    token = query.get('token')
+    token = session_key(query)
     if token is not None and not _TOKEN_RE.match(token):
-        raise ProtocolError('token must be 1 to 128 characters of A-Z a-z 0-9 _ -')
+        raise ProtocolError('a session key must be 1 to 128 characters of A-Z a-z 0-9 _ -')
     client_id = query.get('client')
     if client_id is not None:
         check_session_id(client_id)

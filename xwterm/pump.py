@@ -128,6 +128,8 @@ async def _input(channel, client):
             return
         parsed = protocol.parse_ws_message(message)
         try:
+            if parsed.renew:
+                client.renew_keys()
             if parsed.size is not None:
                 client.resize(parsed.size)
             if parsed.text:

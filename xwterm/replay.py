@@ -10,6 +10,11 @@ programs to redraw (see ``SharedSession``).
 
 The modes are found by scanning the bytes that leave the buffer, so a session
 whose output fits in the buffer never pays for the scan.
+
+A snapshot carries no terminal queries (:func:`without_queries`): a terminal answers a
+query by typing its reply, and an answer to a program's question of minutes ago arrives in
+the shell as junk (``0;276;0c`` at the prompt).  Clients of every protocol get the same
+snapshot, so the guard holds for all of them.
 """
 
 import collections
@@ -42,6 +47,59 @@ _COMPLETE = re.compile(rb'\x1b(?:\[[0-?]*[ -/]*[@-~]|[^\[])')
 _MAX_CARRY = 64
 #: How far into the kept output a snapshot looks for a line start to begin at.
 _LINE_SEARCH = 4096
+
+
+#: Output sequences a terminal answers by typing a reply (CSI ones are decided by
+#: :func:`_is_query_csi`): DCS ``$q`` (DECRQSS) and ``+q`` (XTGETTCAP), OSC colour and
+#: clipboard queries (a ``?`` field), DECID (ESC Z) and ENQ.
+_QUERY = re.compile(
+    rb'\x1b\[(?P<prefix>[<=>?]?)(?P<params>[0-9;:]*)(?P<inter>[ -/]*)(?P<final>[cnpqtxuwyS])'
+    rb'|\x1b\[\?[0-9;:]*m'
+    rb'|\x1bP[$+]q[^\x1b\x07]{0,4096}(?:\x1b\\|\x07)'
+    rb'|\x1b\](?:4|5|1[0-9]|52)(?P<osc>(?:;[^;\x07\x1b]{0,4096})+)(?:\x07|\x1b\\)'
+    rb'|\x1bZ|\x05')
+#: Window reports of XTWINOPS (CSI Ps t): sizes, positions, state, titles.
+_WINDOW_REPORTS = frozenset([b'11', b'13', b'14', b'15', b'16', b'18', b'19', b'20', b'21'])
+
+
+def _is_query_csi(prefix, params, inter, final):
+    """Whether ``CSI prefix params inter final`` asks the terminal for a reply: DA1, DA2,
+    DA3, DSR and CPR, DECRQM, XTVERSION, window reports, DECREQTPARM, the kitty keyboard
+    query, DECRQTSR, DECRQPSR, DECRQCRA, XTSMGRAPHICS reads (XTQMODKEYS is in _QUERY)."""
+    if final == b'c':
+        return not inter and prefix in (b'', b'>', b'=')
+    if final == b'n':
+        return not inter and prefix in (b'', b'?')
+    if final == b'p':
+        return inter == b'$'
+    if final == b'q':
+        return not inter and prefix == b'>'
+    if final == b't':
+        return not inter and not prefix and params.split(b';')[0] in _WINDOW_REPORTS
+    if final == b'x':
+        return not inter and not prefix
+    if final == b'u':
+        return (not inter and prefix == b'?') or inter == b'$'
+    if final == b'w':
+        return inter == b'$'
+    if final == b'y':
+        return inter == b'*'
+    return prefix == b'?' and params.split(b';')[1:2] in ([b'1'], [b'4'])
+
+
+def _drop_query(match):
+    if match.group('final') is not None:
+        keep = not _is_query_csi(*match.group('prefix', 'params', 'inter', 'final'))
+    elif match.group('osc') is not None:
+        keep = b'?' not in match.group('osc').split(b';')
+    else:
+        keep = False
+    return match.group(0) if keep else b''
+
+
+def without_queries(data):
+    """``data`` without the sequences that make a terminal reply (see ``_QUERY``)."""
+    return _QUERY.sub(_drop_query, data)
 
 
 class ModeTracker(object):
@@ -154,11 +212,11 @@ class ReplayBuffer(object):
         if not self.trimmed:
             end = self._start.copy()
             end.feed(kept)
-            return RESET + kept, end.alt_screen
+            return RESET + without_queries(kept), end.alt_screen
         start = self._start.copy()
         line_start = kept.find(b'\n', 0, _LINE_SEARCH) + 1
         start.feed(kept[:line_start])
         end = start.copy()
         body = kept[line_start:]
         end.feed(body)
-        return RESET + start.restore_sequence() + body, end.alt_screen
+        return RESET + start.restore_sequence() + without_queries(body), end.alt_screen

@@ -50,6 +50,7 @@ class ServerConfig(object):
     ``once``: serve one session, stop when it ends; ``recorder``: a ``record.Recorder``
     that writes every session (None: no recording).
     ``page_port``: the HTTP listener's port, for the workaround child's Origin check.
+    ``links_need_login``: a session link (its id and key) needs the login too.
     """
 
     def __init__(self, bind='127.0.0.1', http_port=8000, ws_port=8001, http=True,
@@ -65,7 +66,7 @@ class ServerConfig(object):
                  unix_socket_mode=DEFAULT_MODE, unix_socket_gid=None, recorder=None,
                  proxy_hops=1, trust_forwarded=False, allow_origins=(), page_port=None,
                  max_upload_total=DEFAULT_MAX_UPLOAD_TOTAL, min_free_space=None, csp=None,
-                 event_loop='auto'):
+                 event_loop='auto', links_need_login=False):
         self.bind = bind
         self.appearance = appearance
         self.cwd = cwd
@@ -81,6 +82,7 @@ class ServerConfig(object):
         self.max_upload_total = max_upload_total
         self.min_free_space = min_free_space
         self.csp = csp
+        self.links_need_login = links_need_login
         self.base_path = base_path
         self.trust_proxy = trust_proxy
         self.http_websocket = http_websocket
@@ -333,7 +335,8 @@ class Server(object):
                                  csp=self.config.csp,
                                  appearance=self.config.appearance,
                                  compression=self.config.compression,
-                                 recorder=self.config.recorder)
+                                 recorder=self.config.recorder,
+                                 links_need_login=self.config.links_need_login)
         await self.http.start(self._guard('HTTP', sock), self.ssl_context)
 
     def _listener_lost(self, name, package, sock):
@@ -374,7 +377,8 @@ class Server(object):
                                     compression=self.config.compression,
                                     authenticator=self.auth,
                                     readonly=self.config.readonly,
-                                    origins=self._page_origins())
+                                    origins=self._page_origins(),
+                                    links_need_login=self.config.links_need_login)
         await self.ws.start(self._guard('WebSocket', sock), self.ssl_context)
 
     def _page_origins(self):

@@ -62,13 +62,15 @@ class WebSocketListener(object):
 
     ``bind`` is the listening address, for the DNS-rebinding check.  With an
     ``authenticator`` the handshake needs the login (else it is answered 401, 403 or
-    429 and no WebSocket opens); ``readonly``: nobody may type.  ``origins``: the
+    429 and no WebSocket opens), except for a session link's ``?session=ID&key=KEY``
+    unless ``links_need_login``; ``readonly``: nobody may type.  ``origins``: the
     ``browsercheck.OriginPolicy`` of browser pages (the page's port is the HTTP listener's).
     """
 
     def __init__(self, sessions, bind=None, compression=False, authenticator=None,
-                 readonly=False, origins=browsercheck.ANY_PORT):
+                 readonly=False, origins=browsercheck.ANY_PORT, links_need_login=False):
         self.sessions = sessions
+        self.links_open = not links_need_login
         self.origins = origins
         self.bind = bind
         self.compression = compression
@@ -126,9 +128,14 @@ class WebSocketListener(object):
             query = protocol.ws_query(path)
         except ProtocolError:
             query = {}          # refused after the handshake, with the reason
+        if self.links_open and self.sessions.link_admits(query):
+            return None         # a session link: its key is the whole permission
         cookies = auth.parse_cookies(wscompat.first_header(headers, 'Cookie'))
         presented = {'Authorization': wscompat.first_header(headers, 'Authorization')}
         credential = auth.extract(presented, cookies, query)
+        if (self.links_open and credential is None and 'session' in query
+                and protocol.session_key(query)):
+            return 403, 'this session link no longer works', {}
         verdict = await self.auth.authenticate(credential, peer, 'WebSocket handshake')
         if verdict == auth.ALLOWED:
             return None
@@ -145,7 +152,7 @@ class WebSocketListener(object):
     async def _serve(self, connection, channel):
         path = wscompat.request_path(connection)
         try:
-            if 'session' not in protocol.ws_query(path):
+            if auth.query_secret(protocol.ws_query(path)) is not None:
                 path = auth.without_token(path)     # the login token, not a session's
         except ProtocolError:
             pass                                    # attaching refuses it, with the reason

@@ -71,6 +71,8 @@ class ChildListener(object):
             argv.append('--allow-origin=%s' % origin)
         if config.readonly:
             argv.append('--readonly')
+        if config.links_need_login:
+            argv.append('--links-need-login')
         if config.cwd:
             argv.extend(['--cwd', config.cwd])
         if config.recorder is not None:

@@ -114,8 +114,8 @@ class Server(object):
 def start_server():
     servers = []
 
-    def start(*extra_args):
-        server = Server(extra_args).start()
+    def start(*extra_args, **kwargs):
+        server = Server(extra_args, **kwargs).start()
         servers.append(server)
         return server
 

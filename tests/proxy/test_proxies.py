@@ -58,3 +58,33 @@ def test_deployment_page_shows_the_snippets_the_tests_use():
     for name in ('nginx-xwterm.conf', 'Caddyfile', 'nginx-fleet.conf'):
         with open(os.path.join(SNIPPETS, name)) as handle:
             assert handle.read().strip() in readme, name
+
+
+@pytest.mark.parametrize('links_need_login', [False, True])
+def test_query_login_and_session_keys_through_nginx(tmp_path, links_need_login):
+    """Issue 18.6 behind nginx: ``?token=`` logs in at /term/ws, and beside a session's
+    ``key=`` it is read as the login, not as a session token; a session link's key alone
+    attaches unless --links-need-login."""
+    async def scenario():
+        async with serving(base_path='/term/', trust_proxy=True, links_need_login=links_need_login,
+                           docroot=os.path.join(ROOT, 'web')) as server:
+            proxy = start_nginx(tmp_path, server.http_port)
+            try:
+                url = 'ws://127.0.0.1:%d/term/ws' % proxy.port
+                owner = await websockets.connect(url + '?token=' + TEST_TOKEN,
+                                                 subprotocols=['xwterm.binary'])
+                info = json.loads(await owner.recv())
+                link = '%s?session=%s&key=%s' % (url, info['session'], info['token'])
+                async with websockets.connect(link + '&token=' + TEST_TOKEN,
+                                              subprotocols=['xwterm.binary']) as joined:
+                    assert json.loads(await joined.recv())['session'] == info['session']
+                if links_need_login:
+                    with pytest.raises(Exception):
+                        await websockets.connect(link)
+                else:
+                    async with websockets.connect(link, subprotocols=['xwterm.binary']) as guest:
+                        assert json.loads(await guest.recv())['session'] == info['session']
+                await owner.close()
+            finally:
+                proxy.stop()
+    run(scenario())

@@ -1,4 +1,4 @@
-import { describeEnd } from './common.js';
+import { describeEnd, sleep } from './common.js';
 
 /**
  * Base class of the communication drivers. On its own it is the "dummy" channel: what the
@@ -22,6 +22,7 @@ export class AnsiTermDriver {
     this._sessionEndCallbacks = [];
     this._attachCallbacks = [];
     this._sessionSizeCallbacks = [];
+    this._loggedOutCallbacks = [];
     // {session, token, readonlyToken, readonly} of the session this driver is attached to.
     this.attachment = this.params.attach || null;
     // The last sizes this client asked for, newest last: the server reports every size
@@ -36,6 +37,9 @@ export class AnsiTermDriver {
   registerOnAttach(callback) { this._attachCallbacks.push(callback); }
   // callback(nLines, nColumns): the session's size, set by its most recently active writer.
   registerOnSessionSize(callback) { this._sessionSizeCallbacks.push(callback); }
+  // callback(): the server wants a login this page no longer has (it restarted with another
+  // token, or the login was changed); the driver stops instead of retrying.
+  registerOnLoggedOut(callback) { this._loggedOutCallbacks.push(callback); }
 
   get readonly() { return Boolean(this.attachment && this.attachment.readonly); }
 
@@ -75,6 +79,11 @@ export class AnsiTermDriver {
   _stop() {
     this._running = false;
   }
+
+  // Stop sharing: the session gets new keys, which only this client learns (they arrive as
+  // a new attachment); every link given out so far stops working. Drivers of xwterm's
+  // resumable sessions override it.
+  renewKeys() {}
 
   // A read-only client types nothing (the server would refuse it anyway).
   send(text) {
@@ -126,6 +135,42 @@ export class AnsiTermDriver {
     const text = `session ended: ${describeEnd(status, reason)}`;
     this._set_connection_state(false, 'ended', text);
     for (const callback of this._sessionEndCallbacks) callback(status, text);
+    if (reason === 'server stopped') this._watchLogin();
+  }
+
+  // The server stopped (a restart, perhaps with another token): ask loginCheckUrl until the
+  // server itself answers again; a 401 means it wants a login this page no longer has.
+  async _watchLogin() {
+    const url = this.params.loginCheckUrl;
+    while (url && !this._running && this.state === 'ended') {
+      await sleep(this.params.reconnectMaxDelay || 2000);
+      let response;
+      try {
+        response = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
+      } catch (error) {
+        continue;
+      }
+      // A proxy answers for a server that is not back yet (502, 503, 504): ask again.
+      if (response.status >= 500) continue;
+      if (!this._running && this.state === 'ended' && [401, 403].includes(response.status)) this._logged_out();
+      return;
+    }
+  }
+
+  _logged_out() {
+    this._stop();
+    this._set_connection_state(false, 'logged-out', 'logged out: log in again');
+    for (const callback of this._loggedOutCallbacks) callback();
+  }
+
+  // Why a refused request was refused: 401 is a login this page lacks; 403 for a request
+  // that names a session is its key (the session ended, or its links were renewed).
+  // Returns whether the driver stopped.
+  _refusedBy(status, reason) {
+    if (status === 401 || (status === 403 && !this.attachment)) this._logged_out();
+    else if (status === 403) this._session_ended(null, reason || 'this link no longer works');
+    else return false;
+    return true;
   }
 
   // The server could not start the session: no retry until the user asks (a key press).

@@ -10,6 +10,13 @@ export function addQueryParam(url, name, value) {
     : `${url}${separator}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
 }
 
+// The query of a session's request: its id and its own key (`key=`; the login token, if any,
+// stays `token=`).
+export function sessionQuery(attachment) {
+  return `session=${encodeURIComponent(attachment.session)}` +
+    `&key=${encodeURIComponent(attachment.token || attachment.readonlyToken)}`;
+}
+
 export function randomSessionId() {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);

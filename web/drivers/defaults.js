@@ -31,4 +31,7 @@ export const DRIVER_DEFAULTS = {
   wsBinary: true,
   wsConnectTimeout: 10000,
   wsFlowControl: true,
+  // A URL (xwterm's page: './?config') asked when a WebSocket handshake fails, to tell a
+  // server that wants a login (401) or refuses a link (403) from one that is down.
+  loginCheckUrl: '',
 };

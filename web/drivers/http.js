@@ -1,4 +1,4 @@
-import { addQueryParam, backoffDelay, fillSizeTemplate, firstChunk, randomSessionId, sleep } from './common.js';
+import { addQueryParam, backoffDelay, fillSizeTemplate, firstChunk, randomSessionId, sessionQuery, sleep } from './common.js';
 import { AnsiTermDriver } from './base.js';
 import { DRIVER_DEFAULTS } from './defaults.js';
 
@@ -75,6 +75,12 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     }
   }
 
+  renewKeys() {
+    if (!this.clientId || !this.attachment || this.readonly) return;
+    this._outbox.push({ renew: true });
+    this._kickSender();
+  }
+
   _tx(text) {
     // Our page's input before the session is known would go to whatever shell starts next.
     if (this.clientId && !this.attachment) return;
@@ -87,11 +93,7 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
   _url(base) {
     if (!this.clientId) return addQueryParam(base, this.params.httpSessionHintParam, this.sessionId);
     let url = addQueryParam(base, 'client', this.clientId);
-    if (this.attachment) {
-      url = addQueryParam(url, 'session', this.attachment.session);
-      url = addQueryParam(url, 'token', this.attachment.token || this.attachment.readonlyToken);
-    }
-    return url;
+    return this.attachment ? `${url}&${sessionQuery(this.attachment)}` : url;
   }
 
   _sizeUrl() {
@@ -204,11 +206,12 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
       failures = 0;
       if (this.clientId && typeof reply.session === 'string') {
         this._attached(reply);
-        this.replaying = true;
         this._kickSender();
       } else if (typeof reply.size === 'string') {
         this._session_size_text(reply.size);
       }
+      // The answer that carries a screen snapshot says so ("replayed", and the attach itself).
+      this.replaying = Boolean(reply.replayed);
       if (reply.text) this._new_data(reply.text);
       this.replaying = false;
       if ((reply.exit !== undefined && reply.exit !== null) || typeof reply.end === 'string') {
@@ -221,13 +224,12 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
     }
   }
 
-  // What the server's answer means for this session: ended (409), the token refused (403),
-  // or the shell could not start (500). Returns whether the session is over.
+  // What the server's answer means for this session: ended (409), logged out (401) or the
+  // key refused (403), or the shell could not start (500). Returns whether the session is over.
   _endedBy(error) {
     if (error.status === 409) this._session_ended(null, error.reason);
-    else if (error.status === 403 && this.attachment) this._session_ended(null, error.reason || 'access refused');
     else if (error.status === 500) this._start_failed(error.reason || 'the server could not start the session');
-    else return false;
+    else return this._refusedBy(error.status, error.reason);
     return true;
   }
 
@@ -246,8 +248,9 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
         const item = typeof this._outbox[0] === 'string' ? firstChunk(this._outbox[0]) : this._outbox[0];
         const body = typeof item === 'string' ? item : JSON.stringify(item);
         const headers = { 'Content-Type': typeof item === 'string' ? 'text/plain;charset=UTF-8' : 'application/json' };
+        let answer;
         try {
-          await this._fetch(this._url(this.params.httpDest), { method: 'POST', body, headers });
+          answer = await this._fetch(this._url(this.params.httpDest), { method: 'POST', body, headers });
         } catch (error) {
           if (generation !== this._generation) return;
           // 409: the session has ended (xwterm's server says so once; a retry would silently
@@ -261,6 +264,8 @@ export class AnsiTermHttpDriver extends AnsiTermDriver {
         }
         // Accepted by a session that has since been replaced: the outbox is the new one's.
         if (generation !== this._generation) return;
+        // A renewal answers with the session's new keys: every later request uses them.
+        if (item.renew) this._attached(AnsiTermHttpDriver.parseReply(answer));
         if (this._outbox[0] === item) this._outbox.shift();
         else if (typeof item === 'string') this._outbox[0] = this._outbox[0].slice(item.length);
         if (failures) this._set_connection_state(true, 'connected', 'HTTP: connected');

@@ -1,4 +1,4 @@
-import { backoffDelay, fillSizeTemplate, firstChunk, parseExitStatus } from './common.js';
+import { backoffDelay, fillSizeTemplate, firstChunk, parseExitStatus, sessionQuery } from './common.js';
 import { AnsiTermDriver } from './base.js';
 import { DRIVER_DEFAULTS } from './defaults.js';
 import { openSocket } from './socket.js';
@@ -111,12 +111,15 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
     if (this.nLines) {
       query.push(`size=${encodeURIComponent(fillSizeTemplate(this.params.wsSizeData, this.nLines, this.nColumns))}`);
     }
-    if (this.attachment) {
-      query.push(`session=${encodeURIComponent(this.attachment.session)}`,
-        `token=${encodeURIComponent(this.attachment.token || this.attachment.readonlyToken)}`);
-    }
+    if (this.attachment) query.push(sessionQuery(this.attachment));
     if (!query.length) return this.url;
     return `${this.url}${this.url.includes('?') ? '&' : '?'}${query.join('&')}`;
+  }
+
+  renewKeys() {
+    if (this.binary && this._socket && this._socket.isOpen && !this.readonly) {
+      this._socket.send(JSON.stringify({ renew: true }));
+    }
   }
 
   _sendSize() {
@@ -228,9 +231,35 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       this._attached(message);
       return;
     }
+    // A snapshot (after attaching, or after this client fell behind) is framed by
+    // {"replay": true} and {"live": true}.
+    if (message.replay) this.replaying = true;
     if (message.live) this.replaying = false;
     if (typeof message.size === 'string') this._session_size_text(message.size);
     if (typeof message.end === 'string') this._endReason = message.end;
+  }
+
+  // A refused handshake shows the page no status: ask loginCheckUrl (with this session's key)
+  // whether the server wants a login or refuses the key; a server that is down is retried.
+  async _checkLogin() {
+    if (!this.params.loginCheckUrl) return;
+    let url = this.params.loginCheckUrl;
+    if (this.attachment) url = `${url}${url.includes('?') ? '&' : '?'}${sessionQuery(this.attachment)}`;
+    let response;
+    try {
+      response = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
+    } catch (error) {
+      return;
+    }
+    if (!this._running || this._socket && this._socket.isOpen) return;
+    let reason = '';
+    try {
+      const body = await response.json();
+      reason = body && typeof body.error === 'string' ? body.error : '';
+    } catch (error) {
+      // not JSON: no reason
+    }
+    this._refusedBy(response.status, reason);
   }
 
   // `received`: the connection carried a session (it sent something).
@@ -267,6 +296,7 @@ export class AnsiTermWebSocketDriver extends AnsiTermDriver {
       this._set_connection_state(false, 'disconnected', 'WebSocket: disconnected');
       return;
     }
+    if (!opened) this._checkLogin();
     // Capped low: a restarted server is found again within about reconnectMaxDelay.
     const delay = backoffDelay(this._failures, 500, this.params.reconnectMaxDelay);
     this._failures += 1;

@@ -35,6 +35,8 @@ export class AnsiTerm {
     this._appCursorCallbacks = [];
     this._copyCallbacks = [];
     this._attachCallbacks = [];
+    this._loggedOutCallbacks = [];
+    this._watcher = false;
     this._oscCallbacks = [];
     this._freezeState = 0;
     this._heldOutput = [];
@@ -64,7 +66,7 @@ export class AnsiTerm {
       cols: this.params.nColumns,
       rows: this.params.nLines,
       historySize: this.params.historySize,
-      onReply: (reply) => this._sendToHost(reply),
+      onReply: (reply) => this._sendReply(reply),
       onTitle: (title) => this._setTitle(title),
       onBell: () => this._bell(),
       onOsc: (id, payload) => {
@@ -108,8 +110,20 @@ export class AnsiTerm {
     else this._applyOutput(data);
   }
 
-  _applyOutput(data) {
-    this.emulator.write(data);
+  // Replayed output, held with its mark while frozen.
+  _writeReplayed(data) {
+    if (this._closed || !data || !data.length) return;
+    if (this._freezeState) this._holdOutput({ replayed: data });
+    else this._applyOutput(data, true);
+  }
+
+  _applyOutput(data, replayed) {
+    this._applyingReplay = Boolean(replayed);
+    try {
+      this.emulator.write(data);
+    } finally {
+      this._applyingReplay = false;
+    }
     this._scheduleRender();
     if (this.emulator.modes.applicationCursor !== this._applicationCursor) this._onApplicationCursorChange();
   }
@@ -117,7 +131,7 @@ export class AnsiTerm {
   sendText(text) {
     if (!text || this._closed) return;
     if (this._sessionEnded) {
-      this._restartSession();
+      if (!this.readonly && this.driver.state !== 'logged-out') this._restartSession();
       return;
     }
     if (this.readonly) return;
@@ -187,8 +201,12 @@ export class AnsiTerm {
     if (this.driver) this.driver.close();
     this.driver = driver;
     this._sessionEnded = false;
+    // Output the driver marks as replayed (a screen snapshot) is drawn like any other, but
+    // the queries in it (if a server left any) are not answered: see _sendReply.
     driver.registerOnDataReceived((data) => {
-      if (this.driver === driver) this.write(data);
+      if (this.driver !== driver) return;
+      if (driver.replaying) this._writeReplayed(data);
+      else this.write(data);
     });
     driver.registerOnConnectionChange((connected, text) => {
       if (this.driver === driver) this._onConnectionChange(connected, text);
@@ -205,6 +223,11 @@ export class AnsiTerm {
       });
       driver.registerOnSessionSize((rows, cols) => {
         if (this.driver === driver) this._onSessionSize(rows, cols);
+      });
+    }
+    if (typeof driver.registerOnLoggedOut === 'function') {
+      driver.registerOnLoggedOut(() => {
+        if (this.driver === driver) this._onLoggedOut();
       });
     }
     this._driverPaused = false;
@@ -301,6 +324,12 @@ export class AnsiTerm {
 
   _sendToHost(data) {
     if (this.driver && !this._sessionEnded) this.driver.send(data);
+  }
+
+  // A reply to a terminal query (device attributes, cursor position, modes...): only for
+  // live output; a query replayed from the past would type its answer into the shell now.
+  _sendReply(data) {
+    if (!this._applyingReplay) this._sendToHost(data);
   }
 }
 

@@ -69,7 +69,7 @@ export class StatusBar extends AnsiTermDecoration {
       makeButton('Select all', () => term.selectAll()),
       makeButton('Copy', () => { term.clipboardCopyAsText(); term.focus(); }),
       this.menu.wrapper,
-      makeButton('Paste', () => term.clipboardPaste()));
+      this.pasteButton = makeButton('Paste', () => term.clipboardPaste()));
   }
 
   _buildCopyMenu() {

@@ -45,7 +45,7 @@ export class FreezeMethods {
   // Output that arrives while frozen; characters of text, bytes of binary output.
   _holdOutput(data) {
     this._heldOutput.push(data);
-    this._heldCharacters += data.length;
+    this._heldCharacters += (data.replayed || data).length;
     const limit = this.params.freezeHoldLimit;
     if (this._heldCharacters >= limit && !this._driverPaused && this.driver) {
       this._driverPaused = typeof this.driver.pause === 'function' && this.driver.pause() === true;
@@ -60,7 +60,10 @@ export class FreezeMethods {
     const held = this._heldOutput;
     this._heldOutput = [];
     this._heldCharacters = 0;
-    for (const data of held) this._applyOutput(data);
+    for (const data of held) {
+      if (data.replayed) this._applyOutput(data.replayed, true);
+      else this._applyOutput(data);
+    }
     if (this._driverPaused) {
       this._driverPaused = false;
       if (this.driver && typeof this.driver.resume === 'function') this.driver.resume();

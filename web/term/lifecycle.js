@@ -14,8 +14,12 @@ const MODE_RESET = `${CSI}?1l${ESC}>${CSI}?66l${CSI}?1000l${CSI}?1002l${CSI}?100
 export class LifecycleMethods {
   // callback({session, token, readonlyToken, readonly}) whenever a driver attaches.
   registerOnAttach(callback) { this._attachCallbacks.push(callback); }
+  // callback(): the server wants a login again (see AnsiTermDriver.registerOnLoggedOut).
+  registerOnLoggedOut(callback) { this._loggedOutCallbacks.push(callback); }
 
-  get readonly() { return Boolean(this.driver && this.driver.readonly); }
+  // A tab that watched a session read-only stays read-only: when that session ends it
+  // never starts a shell of its own.
+  get readonly() { return this._watcher || Boolean(this.driver && this.driver.readonly); }
 
   // The modes reset and the cursor on a fresh line below every line with text: whatever
   // comes next never writes over what the ended session left on the screen.
@@ -37,7 +41,15 @@ export class LifecycleMethods {
     this._sizeFromSession = false;
     this._cleanTerminalState();
     const text = description || 'session ended';
-    this.write(`${CSI}0;2m[${text}; press any key for a new one]${CSI}0m\r\n`);
+    const next = this._watcher ? '' : '; press any key for a new one';
+    this.write(`${CSI}0;2m[${text}${next}]${CSI}0m\r\n`);
+  }
+
+  _onLoggedOut() {
+    this._sessionEnded = true;
+    this._cleanTerminalState();
+    this.write(`${CSI}0;2m[logged out: the server wants the login again]${CSI}0m\r\n`);
+    for (const callback of this._loggedOutCallbacks) callback();
   }
 
   _restartSession() {
@@ -48,7 +60,10 @@ export class LifecycleMethods {
   }
 
   _onAttach(attachment) {
-    this.root.dataset.readonly = attachment.readonly ? 'true' : 'false';
+    if (attachment.readonly) this._watcher = true;
+    this.root.dataset.readonly = this.readonly ? 'true' : 'false';
+    // Nothing a watcher cannot use: pasting types.
+    if (this.statusBar) this.statusBar.pasteButton.hidden = this.readonly;
     for (const callback of this._attachCallbacks) callback(attachment);
   }
 

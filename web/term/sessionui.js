@@ -6,6 +6,8 @@ import { randomSessionId } from '../drivers/common.js';
 
 // Per page path: servers behind one host name, each under its own base path, are apart.
 const SESSION_KEY = `xwterm.session:${typeof location === 'undefined' ? '/' : location.pathname}`;
+// Set while this tab holds a session link (not a session it started after a login).
+const LINK_KEY = `xwterm.link:${typeof location === 'undefined' ? '/' : location.pathname}`;
 
 function storage() {
   try {
@@ -15,8 +17,9 @@ function storage() {
   }
 }
 
-// A share link carries the session in the fragment (#session=ID&token=T), never in the query,
-// which the server would read as a poll. The fragment is taken out of the address bar, so a
+// A share link is `PAGE?link#session=ID&token=KEY`: `?link` lets the page load without the
+// server's login (unless --links-need-login), the session and its key stay in the fragment,
+// which is never sent to the server. The fragment is taken out of the address bar, so a
 // reload after that session ended does not come back to it.
 export function takeAttachment() {
   const fragment = new URLSearchParams(location.hash.slice(1));
@@ -24,6 +27,8 @@ export function takeAttachment() {
   const token = fragment.get('token');
   if (session && token) {
     history.replaceState(null, '', `${location.pathname}${location.search}`);
+    const store = storage();
+    if (store) store.setItem(LINK_KEY, '1');
     return { session, token };
   }
   const store = storage();
@@ -42,11 +47,27 @@ export function pageClientId() {
   return randomSessionId();
 }
 
-// The page's address without its query: whatever else it carries (a login token) is not
-// the session owner's to give away.
+// Whether this tab holds a session link (rather than a login).
+export function holdsLink() {
+  const store = storage();
+  return Boolean(store && store.getItem(LINK_KEY));
+}
+
+// Where this tab logs in again, keeping its session: the page itself (the server shows the
+// login form and comes back here; sessionStorage keeps the session), or the link's page.
+export function loginAgainUrl(attachment) {
+  if (attachment && holdsLink()) {
+    const key = attachment.token || attachment.readonlyToken;
+    return `${location.pathname}?link#session=${encodeURIComponent(attachment.session)}&token=${encodeURIComponent(key)}`;
+  }
+  return location.pathname;
+}
+
+// The page's address with only `?link`: whatever else it carries (a login token) is not the
+// session owner's to give away.
 export function shareLink(session, token) {
   const url = new URL(location.href);
-  url.search = '';
+  url.search = '?link';
   url.hash = `session=${encodeURIComponent(session)}&token=${encodeURIComponent(token)}`;
   return url.href;
 }
@@ -57,8 +78,9 @@ export class SessionUi {
     this.attachment = null;
     term.registerOnAttach((attachment) => this._onAttach(attachment));
     term.registerOnStatusChange((connected, text, state) => {
-      // An ended session is not come back to on reload; the next one is stored when it attaches.
-      if (state === 'ended' || state === 'failed') this._forget();
+      // An ended session is not come back to on reload; the next one is stored when it
+      // attaches. A watcher's tab keeps it: reloaded, it says the session ended.
+      if ((state === 'ended' || state === 'failed') && !term.readonly) this._forget();
     });
     if (term.statusBar) this._buildControls(term.statusBar.element);
   }
@@ -74,9 +96,12 @@ export class SessionUi {
     this.readonlyButton = makeButton('Copy read-only link', () => this._copy(true, this.readonlyButton));
     // Disabled rather than hidden until there is a link: the bar keeps its layout (and the
     // terminal its size) when the session attaches.
+    this.renewButton = makeButton('Stop sharing', () => this._renew());
+    this.renewButton.title = 'New links for this session: the links given out so far stop working';
     this.shareButton.disabled = true;
     this.readonlyButton.disabled = true;
-    group.append(this.badge, this.shareButton, this.readonlyButton);
+    this.renewButton.disabled = true;
+    group.append(this.badge, this.shareButton, this.readonlyButton, this.renewButton);
     const fill = bar.querySelector('.xwterm-status-fill');
     bar.insertBefore(group, fill);
   }
@@ -97,6 +122,14 @@ export class SessionUi {
     this.badge.hidden = !attachment.readonly;
     this.shareButton.disabled = !attachment.token;
     this.readonlyButton.disabled = !attachment.readonlyToken;
+    this.renewButton.disabled = !attachment.token;
+    // A watcher may only watch: no links of its own to renew.
+    this.renewButton.hidden = attachment.readonly;
+  }
+
+  _renew() {
+    this.term.driver.renewKeys();
+    this.term.focus();
   }
 
   _forget() {
@@ -106,6 +139,7 @@ export class SessionUi {
     if (!this.badge) return;
     this.shareButton.disabled = true;
     this.readonlyButton.disabled = true;
+    this.renewButton.disabled = true;
   }
 
   _copy(readonly, button) {

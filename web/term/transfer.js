@@ -48,7 +48,13 @@ export class FileTransfer {
     });
     if (term.statusBar) this._buildControls(term.statusBar.element);
     term.registerOnAttach((attachment) => {
-      if (this.button) this.button.disabled = !attachment.token || attachment.readonly;
+      if (!this.button) return;
+      this.button.disabled = !attachment.token || attachment.readonly;
+      this.button.hidden = term.readonly;
+    });
+    // No shell, nothing to upload into (disabled until a session attaches again).
+    term.registerOnStatusChange((connected, text, state) => {
+      if (this.button && (state === 'failed' || state === 'ended')) this.button.disabled = true;
     });
   }
 
