@@ -3,7 +3,9 @@
 import json
 import os
 import signal
+import socket
 import subprocess
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -111,6 +113,25 @@ def test_missing_websockets_leaves_http_running():
         assert 'WebSocket' not in server.urls
         lines = [line for line in stderr.splitlines() if 'websockets' in line]
         assert len(lines) == 1 and 'pip install websockets' in lines[0]
+
+
+def test_a_package_found_but_broken_closes_its_port(tmp_path):
+    # The listener packages are found before the ports listen and imported after the URLs
+    # are printed: one that then fails to import closes its port (clients are refused at
+    # once instead of waiting), says why, and the other listener serves.
+    broken = tmp_path / 'websockets'
+    broken.mkdir()
+    (broken / '__init__.py').write_text("raise ImportError('broken on purpose')\n")
+    prelude = 'import sys\nsys.path.insert(0, %r)\n' % str(tmp_path)
+    with ServerProcess(PORTS, prelude=prelude) as server:
+        config = get_json(server.urls['HTTP'] + '?config')
+        assert config['websocket'] is None
+        address = urllib.parse.urlsplit(server.urls['WebSocket'])
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((address.hostname, address.port), timeout=30).close()
+        stderr = stop(server)
+    lines = [line for line in stderr.splitlines() if 'cannot import websockets' in line]
+    assert len(lines) == 1 and 'broken on purpose' in lines[0]
 
 
 def test_listener_switches():

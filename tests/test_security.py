@@ -12,13 +12,14 @@ import re
 import shutil
 import ssl
 import subprocess
+import time
 import urllib.parse
 
 import aiohttp
 import pytest
 import websockets
 
-from serverutil import (SERVER_PYTHON, TEST_TOKEN, ServerProcess, children, cli, run,
+from serverutil import (GUARD, SERVER_PYTHON, TEST_TOKEN, ServerProcess, children, cli, run,
                         serving, ws_auth, ws_read_until, ws_refusal_status)
 from test_tls import make_certificate
 
@@ -392,16 +393,29 @@ def test_token_from_the_environment_is_not_echoed_nor_inherited():
         run(scenario())
 
 
+def read_proc(pid, name):
+    """``/proc/PID/NAME`` (b'' once the process is gone)."""
+    try:
+        with open('/proc/%d/%s' % (pid, name), 'rb') as handle:
+            return handle.read()
+    except OSError:
+        return b''
+
+
 def test_aiohttp_workaround_child_gets_the_secrets_off_its_command_line():
     env = dict(os.environ, XWTERM_TOKEN=TEST_TOKEN)
     with ServerProcess(PORTS + ['--aiohttp-workaround'], auth=True, env=env) as server:
-        argv = b''
-        for child in children(server.pid):
-            with open('/proc/%d/cmdline' % child, 'rb') as handle:
-                argv += handle.read()
-            with open('/proc/%d/environ' % child, 'rb') as handle:
-                assert TEST_TOKEN.encode() not in handle.read()
-        assert b'--no-http' in argv and TEST_TOKEN.encode() not in argv
+        # the child is started once the listeners serve, just after the URLs are printed
+        deadline = time.monotonic() + GUARD
+        spawned = []
+        while not spawned:
+            assert time.monotonic() < deadline, 'no WebSocket child process'
+            time.sleep(0.05)
+            spawned = [child for child in children(server.pid)
+                       if b'--no-http' in read_proc(child, 'cmdline')]
+        for child in spawned:
+            assert TEST_TOKEN.encode() not in read_proc(child, 'cmdline')
+            assert TEST_TOKEN.encode() not in read_proc(child, 'environ')
 
         async def scenario():
             async with jar_client() as http:

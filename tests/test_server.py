@@ -187,7 +187,7 @@ def test_a_child_that_cannot_be_restarted_marks_the_websocket_listener_down(monk
     # The supervisor must report the listener down (config says "websocket": null) when
     # the restart itself fails, not die with the error while the dead port is advertised.
     import socket as socket_module
-    from xwterm import server as server_module
+    from xwterm import server as server_module, wschild
 
     class DeadProcess(object):
         returncode = 1
@@ -201,11 +201,11 @@ def test_a_child_that_cannot_be_restarted_marks_the_websocket_listener_down(monk
     async def no_pause(seconds):
         pass
 
-    monkeypatch.setattr(server_module.ChildListener, '_spawn', cannot_spawn)
-    monkeypatch.setattr(server_module.asyncio, 'sleep', no_pause)
+    monkeypatch.setattr(wschild.ChildListener, '_spawn', cannot_spawn)
+    monkeypatch.setattr(wschild.asyncio, 'sleep', no_pause)
     sock = socket_module.socket()
     try:
-        child = server_module.ChildListener(server_module.ServerConfig(), sock, b'{}')
+        child = wschild.ChildListener(server_module.ServerConfig(), sock, b'{}')
         child.process = DeadProcess()
         run(child._supervise())
         assert child.failed

@@ -124,3 +124,26 @@ def test_vendored_set_not_built(tmp_path, monkeypatch, clean_imports):
     assert module is None
     assert error == "No module named 'xwfake_missing' (no vendored py36 set at %s)" % (
         tmp_path / 'py36')
+
+
+def test_find_optional_locates_without_importing(vendor, system):
+    # The server asks before it listens and imports after: finding must not import.
+    write(os.path.join(system, 'xwfake_d', '__init__.py'), 'raise ImportError("imported")\n')
+    write(os.path.join(vendor, 'xwfake_e', '__init__.py'), 'raise ImportError("imported")\n')
+    path, origin = vendored.find_optional('xwfake_d')
+    assert path == os.path.join(system, 'xwfake_d', '__init__.py')
+    assert origin == 'system ' + path
+    path, origin = vendored.find_optional('xwfake_e')
+    assert origin == 'vendored ' + os.path.join(vendor, 'xwfake_e', '__init__.py')
+    assert sys.path[-1] == vendor
+    assert 'xwfake_d' not in sys.modules and 'xwfake_e' not in sys.modules
+    assert vendored.attempted()['xwfake_e'] == (path, origin)
+    # found but broken: import_optional, called when serving, says why
+    module, error = vendored.import_optional('xwfake_d')
+    assert module is None and 'imported' in error
+
+
+def test_find_optional_missing_everywhere(vendor):
+    os.makedirs(vendor)
+    assert vendored.find_optional('xwfake_missing') == (
+        None, "No module named 'xwfake_missing'")

@@ -58,6 +58,7 @@ NEEDS_AIOHTTP = (
     ("xwterm/httpauth.py", "HTTP login (HTTP listener)"),
     ("xwterm/csp.py", "page headers (HTTP listener)"),
     ("xwterm/transfer.py", "uploads and downloads (HTTP listener)"),
+    ("xwterm/wschild.py", "the WebSocket child of --aiohttp-workaround (HTTP listener)"),
     ("example/embed_aiohttp.py", "aiohttp example"),
 )
 

@@ -62,7 +62,7 @@ class AsgiChannel(pump.ClosedByFlag):
             await self._send(message)
 
     async def receive(self):
-        if self._closed_future().done():
+        if self.closed_future().done():
             return None
         await self._accept()
         message = await self._receive()
@@ -73,7 +73,7 @@ class AsgiChannel(pump.ClosedByFlag):
         return None
 
     async def send(self, message):
-        if self._closed_future().done():
+        if self.closed_future().done():
             raise pump.ChannelClosed()
         try:
             await self._accept()
@@ -86,7 +86,7 @@ class AsgiChannel(pump.ClosedByFlag):
             raise pump.ChannelClosed()
 
     async def close(self, code, reason):
-        if self._closed_future().done():
+        if self.closed_future().done():
             return
         self._mark_closed()
         try:

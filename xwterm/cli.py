@@ -22,7 +22,7 @@ from .protocol import check_base_path, parse_initial_size
 from .server import ListenError, Server, ServerConfig
 from .upload import (DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_MIN_FREE_SPACE,
                      DEFAULT_UPLOAD_DIR, format_size, parse_size)
-from .vendored import import_optional
+from .vendored import find_optional
 
 log = logging.getLogger('xwterm')
 
@@ -288,7 +288,8 @@ def _configure_logging(level):
 
 
 def _available(options):
-    """``(have_aiohttp, have_websockets)``; one line per missing package."""
+    """``(have_aiohttp, have_websockets)``; one line per missing package.  Found, not
+    imported: the server imports them once it listens."""
     have = {}
     for package, wanted, listener in (('aiohttp', not options.no_http, 'HTTP'),
                                       ('websockets', not options.no_websocket,
@@ -296,9 +297,9 @@ def _available(options):
         if not wanted:
             have[package] = False
             continue
-        module, origin = import_optional(package)
-        have[package] = module is not None
-        if module is None:
+        found, origin = find_optional(package)
+        have[package] = found is not None
+        if found is None:
             log.warning('%s listener disabled: cannot import %s (%s); install it '
                         'with: pip install %s', listener, package, origin, package)
     return have['aiohttp'], have['websockets']
@@ -627,7 +628,7 @@ def _announce(server):
         server.config.bind, server.http_port, server.ws_port,
         tls=server.ssl_context is not None, auth=server.auth,
         readonly=server.config.readonly, base_path=server.config.base_path,
-        unix_path=server.unix_path if server.http is not None else None,
+        unix_path=server.unix_path if server.http_listening else None,
         certificate=server.config.tls)
     lines.extend(banner.serving_lines(server.config))
     text = ['xwterm %s: %s' % (__version__, doctor.banner_line())]

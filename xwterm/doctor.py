@@ -48,7 +48,15 @@ def distribution_version(module, dist):
     importlib.metadata) and avoids ``__version__`` attributes that newer
     releases deprecate; ``__version__`` is the fallback.
     """
-    path = getattr(module, '__file__', None)
+    version = _version_beside(getattr(module, '__file__', None), dist)
+    if version:
+        return version
+    version = getattr(module, '__version__', None)
+    return str(version) if version else 'unknown'
+
+
+def _version_beside(path, dist):
+    """The version in the metadata folder beside the module file ``path``, or None."""
     if path:
         path = os.path.abspath(path)
         site = os.path.dirname(path)
@@ -63,8 +71,7 @@ def distribution_version(module, dist):
             match = _METADATA_DIR.match(entry)
             if match and _normalize(match.group('name')) == wanted:
                 return match.group('version')
-    version = getattr(module, '__version__', None)
-    return str(version) if version else 'unknown'
+    return None
 
 
 def _package_status(name):
@@ -204,6 +211,7 @@ def banner_line():
         if module is None:
             parts.append('%s missing' % package)
         else:
-            parts.append('%s %s (%s)' % (package, distribution_version(module, package),
-                                         _origin_word(origin)))
+            version = (_version_beside(module, package) or 'unknown'
+                       if isinstance(module, str) else distribution_version(module, package))
+            parts.append('%s %s (%s)' % (package, version, _origin_word(origin)))
     return ', '.join(parts)

@@ -2,13 +2,14 @@
 
 Every WebSocket adapter (the websockets listener, aiohttp's ``/ws``, ASGI) wraps
 its connection in a :class:`Channel` and calls :func:`serve`; the behaviour lives
-here once.  Two loops run as one AsyncJob:
+here once.  Three loops run as one AsyncJob:
 
 * output: ``client.next()`` -> frames; the next take only after the send was
   accepted, so a client that stops reading fills its own bounded backlog and
   (when it paces the session) stops the shell.
 * input: frames -> ``client.write`` / ``client.resize``.  While a write waits for
   the shell's input queue, no frame is read: backpressure reaches the client.
+* watch: ends the job once the connection is closed or its peer is found gone.
 
 When the session ends the rest of the output is sent and the channel closes with
 1000 and ``exit STATUS``.  When the client goes away the client detaches.
@@ -49,8 +50,9 @@ class Channel(object):
         """Close with ``code``/``reason`` (bounded in time by the adapter)."""
         raise NotImplementedError
 
-    async def wait_closed(self):
-        """Return once the connection is closed, whoever closed it."""
+    def closed_future(self):
+        """A future done once the connection is closed, whoever closed it (shared by
+        its waiters: never cancel it)."""
         raise NotImplementedError
 
     def peer_gone(self):
@@ -60,23 +62,20 @@ class Channel(object):
 
 
 class ClosedByFlag(Channel):
-    """A Channel whose adapter notices the close itself (its library has no
-    ``wait_closed``): it calls ``_mark_closed()`` when it sees one."""
+    """A Channel whose adapter notices the close itself (its library has no future
+    for it): it calls ``_mark_closed()`` when it sees one."""
 
     _closed = None
 
-    def _closed_future(self):
+    def closed_future(self):
         if self._closed is None:
             self._closed = get_running_loop().create_future()
         return self._closed
 
     def _mark_closed(self):
-        closed = self._closed_future()
+        closed = self.closed_future()
         if not closed.done():
             closed.set_result(None)
-
-    async def wait_closed(self):
-        await asyncio.shield(self._closed_future())
 
 
 async def serve(channel, client, framing):
@@ -84,10 +83,7 @@ async def serve(channel, client, framing):
     job = AsyncJob(name='pump:%s' % client.hub.id)
     job.add(_output(channel, client, framing), name='output')
     job.add(_input(channel, client), name='input')
-    # The input loop may be blocked in a write the shell never drains: end on the close,
-    # or once the peer is found gone, too.
-    job.add(channel.wait_closed(), name='closed')
-    job.add(_watch_peer(channel), name='peer')
+    job.add(_watch_connection(channel), name='watch')
     try:
         await job.wait()
     finally:
@@ -100,12 +96,18 @@ async def serve(channel, client, framing):
                   exc_info=error)
 
 
-async def _watch_peer(channel):
-    """Every ``PEER_CHECK_INTERVAL`` seconds: end when the peer is gone."""
-    while not channel.peer_gone():
-        await asyncio.sleep(PEER_CHECK_INTERVAL)
-    log.info('peer gone while its input waited for the shell: closing the connection')
-    raise ChannelClosed()
+async def _watch_connection(channel):
+    """Return once the connection is closed; raise ChannelClosed once the peer is found
+    gone (checked every ``PEER_CHECK_INTERVAL`` seconds): the input loop may be blocked in
+    a write the shell never drains, and then no frame, not even a close, is read.  One
+    task for both, waiting on the channel's own future: no task of its own per wait."""
+    closed = channel.closed_future()
+    while not closed.done():
+        if channel.peer_gone():
+            log.info('peer gone while its input waited for the shell: closing the '
+                     'connection')
+            raise ChannelClosed()
+        await asyncio.wait([closed], timeout=PEER_CHECK_INTERVAL)
 
 
 async def _output(channel, client, framing):

@@ -1,42 +1,37 @@
 """Runs the enabled listeners over one SessionRegistry until SIGINT/SIGTERM.
 
+Start-up order: listen on every port, print the URLs, then import the listener
+packages and serve (connections made meanwhile wait in the accept queue).
 Shutdown order: stop listening, end every session, reap every shell.  With
 ``aiohttp_workaround`` the WebSocket listener runs in a child process
-(``python -m xwterm --no-http ...``) that inherits the listening socket (so
-the port is known at once and survives a restart of the child) and a pipe
-whose end-of-file tells it the parent is gone: it never outlives us.
+(``wschild``).
 """
 
 import asyncio
-import collections
 import errno
+import gc
 import json
 import logging
 import os
 import signal
 import socket
-import sys
 
 from . import quietlog
 from .auth import Authenticator, generate_token
 from .browsercheck import OriginPolicy
 from .compat import create_task, get_running_loop
 from .exceptions import SessionLimitError
-from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, describe_exit, session_factory
+from .hub import DEFAULT_DETACH_TIMEOUT, SharedSessions, session_factory
 from .limits import (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, ConnectionLimits,
                      GuardedSocket, descriptor_budget)
 from .get import helper_env
 from .session import DEFAULT_SIZE, SessionRegistry
 from .unixsocket import DEFAULT_MODE, UnixListeningSocket, socket_path
 from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_UPLOAD_DIR
+from .vendored import attempted, import_optional
 
 log = logging.getLogger(__name__)
 
-#: Child restarts allowed within ``RESTART_WINDOW`` seconds before giving up.
-MAX_RESTARTS = 5
-RESTART_WINDOW = 60.0
-#: Seconds a child gets to exit after SIGTERM before SIGKILL.
-CHILD_GRACE = 10.0
 #: Seconds the sessions' end notices get to reach the clients before the listeners close.
 END_NOTICE_TIME = 0.5
 #: Seconds the listeners get to close on shutdown before it is forced (the shells are
@@ -205,12 +200,24 @@ class Server(object):
         self.ws_child = None
         self._stop_event = None
         self._force_event = None
+        # listening sockets between listen() and serve()
+        self._ws_socket = None
+        self._http_socket = None
 
     @property
     def http_port(self):
-        if self.http is None or self.unix_path is not None:
+        if self.unix_path is not None:
             return None
-        return self.http.port
+        if self.http is not None:
+            return self.http.port
+        if self._http_socket is not None:
+            return self._http_socket.getsockname()[1]
+        return None
+
+    @property
+    def http_listening(self):
+        """True once the HTTP listener's socket listens (served or about to be)."""
+        return self.http is not None or self._http_socket is not None
 
     def _one_session(self, factory):
         """``--once``: the factory makes the first session only; any later one is refused
@@ -236,6 +243,8 @@ class Server(object):
             return self.ws.port
         if self.ws_child is not None and not self.ws_child.failed:
             return self.ws_child.port
+        if self._ws_socket is not None:
+            return self._ws_socket.getsockname()[1]
         return None
 
     def websocket_info(self):
@@ -246,9 +255,9 @@ class Server(object):
         """``[(label, url)]`` of the running listeners."""
         secure = self.ssl_context is not None
         urls = []
-        if self.http is not None and self.unix_path is not None:
+        if self.http_listening and self.unix_path is not None:
             urls.append(('HTTP', self.config.bind))
-        elif self.http is not None:
+        elif self.http_listening:
             urls.append(('HTTP', _url('https' if secure else 'http', self.config.bind,
                                       self.http_port)))
         if self.ws_port is not None:
@@ -258,51 +267,86 @@ class Server(object):
 
     async def start(self):
         """Bind and start the listeners (OSError if a port cannot be bound)."""
-        quietlog.install()
-        self._stop_event = asyncio.Event()
+        await self.listen()
         try:
-            if self.run_ws:
-                await self._start_ws()
-            if self.run_http:
-                from .http import HttpListener
-                if not os.path.isdir(self.config.docroot or ''):
-                    log.warning('document root %r is not a directory: no page will be '
-                                'served (use --docroot DIR)', self.config.docroot)
-                from .transfer import Transfers
-                transfers = Transfers(self.config.upload_dir, enabled=self.config.upload,
-                                      max_upload=self.config.max_upload,
-                                      max_total=self.config.max_upload_total,
-                                      min_free=self.config.min_free_space)
-                self.http = HttpListener(self.sessions, self.config.docroot,
-                                         idle_timeout=self.config.idle_timeout,
-                                         websocket_info=self.websocket_info,
-                                         bind=self.config.bind, transfers=transfers,
-                                         authenticator=self.auth,
-                                         secure=self.ssl_context is not None,
-                                         readonly=self.config.readonly,
-                                         base_path=self.config.base_path,
-                                         websocket=self.config.websocket and
-                                         self.config.http_websocket,
-                                         trust_proxy=self.config.trust_proxy,
-                                         proxy_hops=self.config.proxy_hops,
-                                         trust_forwarded=self.config.trust_forwarded,
-                                         allow_origins=self.config.allow_origins,
-                                         csp=self.config.csp,
-                                         appearance=self.config.appearance,
-                                         compression=self.config.compression,
-                                         recorder=self.config.recorder,
-                                         links_need_login=self.config.links_need_login)
-                await self.http.start(self._guard('HTTP', await self._http_socket()),
-                                      self.ssl_context)
-            if self.ws_child is not None:
-                await self.ws_child.start(self.http_port)
+            await self.serve()
         except BaseException:
             await self.stop()
             raise
+
+    async def listen(self):
+        """Bind and listen on every listener's socket (OSError if a port cannot be bound).
+
+        From here on the ports and URLs are known and connections wait in the kernel's
+        accept queue; ``serve`` imports the listener packages (aiohttp, websockets: most
+        of the start-up time) and takes them. ``run`` prints the URLs in between."""
+        self._stop_event = asyncio.Event()
+        try:
+            if self.run_ws:
+                self._ws_socket = await self._ws_listening_socket()
+            if self.run_http:
+                self._http_socket = await self._http_listening_socket()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def serve(self):
+        """Start the listeners on the sockets ``listen`` opened (the caller stops the
+        server if this fails)."""
+        quietlog.install()
+        if self._ws_socket is not None:
+            sock, self._ws_socket = self._ws_socket, None
+            await self._start_ws(sock)
+        if self._http_socket is not None:
+            sock, self._http_socket = self._http_socket, None
+            await self._start_http(sock)
+        if self.ws_child is not None:
+            await self.ws_child.start(self.http_port)
         if self.config.parent_fd is not None:
             get_running_loop().add_reader(self.config.parent_fd, self._parent_gone)
 
-    async def _http_socket(self):
+    async def _start_http(self, sock):
+        if import_optional('aiohttp')[0] is None:
+            self._listener_lost('HTTP', 'aiohttp', sock)
+            return
+        from .http import HttpListener
+        if not os.path.isdir(self.config.docroot or ''):
+            log.warning('document root %r is not a directory: no page will be '
+                        'served (use --docroot DIR)', self.config.docroot)
+        from .transfer import Transfers
+        transfers = Transfers(self.config.upload_dir, enabled=self.config.upload,
+                              max_upload=self.config.max_upload,
+                              max_total=self.config.max_upload_total,
+                              min_free=self.config.min_free_space)
+        self.http = HttpListener(self.sessions, self.config.docroot,
+                                 idle_timeout=self.config.idle_timeout,
+                                 websocket_info=self.websocket_info,
+                                 bind=self.config.bind, transfers=transfers,
+                                 authenticator=self.auth,
+                                 secure=self.ssl_context is not None,
+                                 readonly=self.config.readonly,
+                                 base_path=self.config.base_path,
+                                 websocket=self.config.websocket and
+                                 self.config.http_websocket,
+                                 trust_proxy=self.config.trust_proxy,
+                                 proxy_hops=self.config.proxy_hops,
+                                 trust_forwarded=self.config.trust_forwarded,
+                                 allow_origins=self.config.allow_origins,
+                                 csp=self.config.csp,
+                                 appearance=self.config.appearance,
+                                 compression=self.config.compression,
+                                 recorder=self.config.recorder,
+                                 links_need_login=self.config.links_need_login)
+        await self.http.start(self._guard('HTTP', sock), self.ssl_context)
+
+    def _listener_lost(self, name, package, sock):
+        """A package found before listening that then fails to import: that listener's
+        port is closed (its clients are refused), the other one serves."""
+        log.error('%s listener stopped: cannot import %s (%s)', name, package,
+                  attempted()[package][1])
+        sock.close()
+
+    async def _http_listening_socket(self):
         if self.unix_path is None:
             return await bind_socket(self.config.bind, self.config.http_port,
                                      'HTTP listener', self._shared_port_hint())
@@ -314,23 +358,28 @@ class Server(object):
             self._unix_socket = None
             raise ListenError('HTTP listener: %s' % error)
 
-    async def _start_ws(self):
+    async def _ws_listening_socket(self):
         if self.config.ws_fd is not None:
-            sock = socket_from_fd(self.config.ws_fd)
-        else:
-            sock = await bind_socket(self.config.bind, self.config.ws_port, 'WebSocket listener')
+            return socket_from_fd(self.config.ws_fd)
+        return await bind_socket(self.config.bind, self.config.ws_port, 'WebSocket listener')
+
+    async def _start_ws(self, sock):
         if self.config.aiohttp_workaround and self.run_http:
             # started once the HTTP listener has its port (the page's, for the Origin check)
+            from .wschild import ChildListener
             self.ws_child = ChildListener(self.config, sock, self.child_secrets())
-        else:
-            from .ws import WebSocketListener
-            self.ws = WebSocketListener(self.sessions, bind=self.config.bind,
-                                        compression=self.config.compression,
-                                        authenticator=self.auth,
-                                        readonly=self.config.readonly,
-                                        origins=self._page_origins(),
-                                        links_need_login=self.config.links_need_login)
-            await self.ws.start(self._guard('WebSocket', sock), self.ssl_context)
+            return
+        if import_optional('websockets')[0] is None:
+            self._listener_lost('WebSocket', 'websockets', sock)
+            return
+        from .ws import WebSocketListener
+        self.ws = WebSocketListener(self.sessions, bind=self.config.bind,
+                                    compression=self.config.compression,
+                                    authenticator=self.auth,
+                                    readonly=self.config.readonly,
+                                    origins=self._page_origins(),
+                                    links_need_login=self.config.links_need_login)
+        await self.ws.start(self._guard('WebSocket', sock), self.ssl_context)
 
     def _page_origins(self):
         """The WebSocket port's Origin check: pages of the HTTP listener's port (any port
@@ -388,6 +437,10 @@ class Server(object):
         then close while the shells are reaped, so nothing a listener waits for (a poll,
         a POST blocked on a full input queue) outlives them.
         """
+        for sock in (self._ws_socket, self._http_socket):
+            if sock is not None:
+                sock.close()
+        self._ws_socket = self._http_socket = None
         listeners = [item for item in (self.http, self.ws, self.ws_child) if item is not None]
         self.http = self.ws = self.ws_child = None
         ending = create_task(self.sessions.close_all(), name='end-sessions')
@@ -411,13 +464,16 @@ class Server(object):
     async def run(self, ready=None):
         """Serve until SIGINT/SIGTERM (or ``request_stop``); then stop.
 
-        ``ready()`` is called once the listeners are up.
+        ``ready()`` is called once the listeners listen, before their packages are
+        imported: connections made from then on wait in the accept queue.
         """
-        await self.start()
+        await self.listen()
         restore = self._handle_signals()
         try:
             if ready is not None:
                 ready(self)
+            await self.serve()
+            _freeze_startup_objects()
             await self._stop_event.wait()
             log.info('shutting down')
         finally:
@@ -476,139 +532,10 @@ class Server(object):
         return remove
 
 
-class ChildListener(object):
-    """The WebSocket listener in a supervised child process.
-
-    The child is restarted when it dies (at most ``MAX_RESTARTS`` times in
-    ``RESTART_WINDOW`` seconds, then the failure is reported and the HTTP
-    listener keeps running).  It reads a pipe whose only writer is this
-    process: when we exit, even by SIGKILL, it sees end-of-file and quits.
-    """
-
-    def __init__(self, config, sock, secrets):
-        self.config = config
-        self.sock = sock
-        self.secrets = secrets
-        self.process = None
-        self.page_port = None
-        self.failed = False
-        self._pipe_read = None
-        self._pipe_write = None
-        self._supervisor = None
-        self._stopping = False
-        self._restarts = collections.deque()
-
-    @property
-    def port(self):
-        return self.sock.getsockname()[1]
-
-    def argv(self):
-        """The child's command line: every option that matters to it."""
-        config = self.config
-        argv = [sys.executable, '-m', 'xwterm', '--no-http',
-                '--bind', config.bind,
-                '--ws-fd', '%d:%d' % (self.sock.fileno(), int(self.sock.family)),
-                '--parent-fd', str(self._pipe_read),
-                '--initial-size', '%dx%d' % (config.initial_size.columns,
-                                             config.initial_size.lines),
-                '--idle-timeout', repr(config.idle_timeout),
-                '--detach-timeout', repr(config.detach_timeout),
-                '--max-connections', str(config.max_connections),
-                '--max-connections-per-address', str(config.max_per_address),
-                '--log-level', config.log_level, '--secrets-fd', '0',
-                '--event-loop', config.event_loop]
-        if self.page_port is not None:
-            argv.extend(['--page-port', str(self.page_port)])
-        for origin in config.allow_origins:
-            argv.append('--allow-origin=%s' % origin)
-        if config.readonly:
-            argv.append('--readonly')
-        if config.links_need_login:
-            argv.append('--links-need-login')
-        if config.cwd:
-            argv.extend(['--cwd', config.cwd])
-        if config.recorder is not None:
-            argv.extend(config.recorder.argv())
-        if config.command:
-            argv.append('--')
-            argv.extend(config.command)
-        return argv
-
-    async def start(self, page_port):
-        self.page_port = page_port
-        self._pipe_read, self._pipe_write = os.pipe()
-        os.set_inheritable(self._pipe_read, True)
-        await self._spawn()
-        self._supervisor = create_task(self._supervise(), name='ws-child-supervisor')
-
-    async def _spawn(self):
-        env = dict(os.environ)
-        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env['PYTHONPATH'] = os.pathsep.join(
-            [package_parent] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
-        self.process = await asyncio.create_subprocess_exec(
-            *self.argv(), env=env, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.DEVNULL,
-            pass_fds=(self.sock.fileno(), self._pipe_read))
-        try:
-            self.process.stdin.write(self.secrets)
-            await asyncio.wait_for(self.process.stdin.drain(), CHILD_GRACE)
-        except (OSError, asyncio.TimeoutError) as error:
-            log.error('could not hand the WebSocket child its settings: %r', error)
-        finally:
-            self.process.stdin.close()
-        log.info('WebSocket listener runs in child process %d', self.process.pid)
-
-    async def _supervise(self):
-        loop = get_running_loop()
-        while True:
-            code = await self.process.wait()
-            if self._stopping:
-                return
-            now = loop.time()
-            self._restarts.append(now)
-            while self._restarts and now - self._restarts[0] > RESTART_WINDOW:
-                self._restarts.popleft()
-            if len(self._restarts) > MAX_RESTARTS:
-                log.error('WebSocket child process keeps dying (%s); '
-                          'the WebSocket listener is down', describe_exit(code))
-                self._give_up()
-                return
-            log.error('WebSocket child process ended (%s); restarting', describe_exit(code))
-            await asyncio.sleep(1.0)
-            if self._stopping:
-                return
-            try:
-                await self._spawn()
-            except OSError as error:
-                log.error('cannot restart the WebSocket child process (%s); '
-                          'the WebSocket listener is down', error)
-                self._give_up()
-                return
-
-    def _give_up(self):
-        """No child any more: close the port, so clients are refused instead of hanging."""
-        self.failed = True
-        self.sock.close()
-
-    async def stop(self):
-        self._stopping = True
-        if self._pipe_write is not None:
-            os.close(self._pipe_write)
-            self._pipe_write = None
-        process = self.process
-        if process is not None and process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), CHILD_GRACE)
-            except asyncio.TimeoutError:
-                log.error('WebSocket child %d ignored SIGTERM: killing it', process.pid)
-                process.kill()
-                await process.wait()
-        if self._supervisor is not None:
-            await asyncio.wait([self._supervisor])
-            self._supervisor = None
-        if self._pipe_read is not None:
-            os.close(self._pipe_read)
-            self._pipe_read = None
-        self.sock.close()
+def _freeze_startup_objects():
+    """Leave the objects of the imports and the set-up out of every later garbage
+    collection (Python 3.7+): a full collection then walks only what the sessions made,
+    instead of pausing the loop for milliseconds over ~40000 objects that live forever."""
+    freeze = getattr(gc, 'freeze', None)
+    if freeze is not None:
+        freeze()

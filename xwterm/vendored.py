@@ -3,7 +3,8 @@
 ``import_optional(name)`` returns ``(module, origin)`` when the import works,
 with ``origin`` either ``"system <path>"`` or ``"vendored <path>"``, and
 ``(None, error)`` when it does not, so the server can disable one listener and
-say why.
+say why.  ``find_optional(name)`` answers the same without importing (the
+server listens before it pays for the imports).
 
 The system's packages always come first. Only when an import fails is the
 vendored folder matching the running interpreter appended to ``sys.path``
@@ -13,13 +14,15 @@ and aiohttp 3.8 do not work on newer Pythons) and the import tried again.
 """
 
 import importlib
+import importlib.util
 import logging
 import os
 import sys
 
 log = logging.getLogger(__name__)
 
-# name -> (module or None, origin) of every import_optional call, for the banner.
+# name -> (module, or the path of one only found, or None; origin) of every
+# import_optional or find_optional call, for the banner.
 _results = {}
 
 VENDOR_ROOT = os.path.join(
@@ -45,7 +48,10 @@ def vendor_dir():
 
 def origin_of(module):
     """``"vendored <path>"`` or ``"system <path>"`` for an imported module."""
-    path = getattr(module, '__file__', None)
+    return _origin_of_path(getattr(module, '__file__', None))
+
+
+def _origin_of_path(path):
     if not path:
         return 'system built-in'
     path = os.path.abspath(path)
@@ -81,6 +87,31 @@ def import_optional(name):
     result = _import_optional(name)
     _results[name] = result
     return result
+
+
+def find_optional(name):
+    """Where ``name`` would be imported from, without importing it: ``(path, "system
+    ..."|"vendored ...")`` or ``(None, error)``; a package that is found but fails to
+    import is only known at ``import_optional``."""
+    spec = _find(name)
+    folder = vendor_dir()
+    if spec is None and folder is not None:
+        _use_vendor_dir(folder)
+        spec = _find(name)
+    if spec is None:
+        result = None, 'No module named %r' % name
+    else:
+        path = spec.origin if spec.has_location else None
+        result = path or name, _origin_of_path(path)
+    _results[name] = result
+    return result
+
+
+def _find(name):
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
 
 
 def attempted():

@@ -50,8 +50,8 @@ class WebsocketsChannel(pump.Channel):
     async def close(self, code, reason):
         await wscompat.close(self.connection, code, reason, CLOSE_TIMEOUT)
 
-    async def wait_closed(self):
-        await self.connection.wait_closed()
+    def closed_future(self):
+        return wscompat.closed_future(self.connection)
 
     def peer_gone(self):
         return wscompat.peer_gone(self.connection)

@@ -161,6 +161,12 @@ def connection_closed_error():
     return ConnectionClosed
 
 
+def closed_future(connection):
+    """The future every websockets version (legacy and asyncio) resolves once the
+    connection is lost, as ``wait_closed()`` awaits it (without a coroutine per wait)."""
+    return connection.connection_lost_waiter
+
+
 def peer(connection):
     """``host:port`` of the client, for logs."""
     address = getattr(connection, 'remote_address', None)

@@ -124,6 +124,13 @@ def sessions_of(listing):
 def test_a_websocket_paste_into_a_busy_shell_leaks_nothing_when_the_client_vanishes():
     with ServerProcess(PORTS + SLEEPER) as server:
         async def scenario():
+            # The server prints its URLs before it imports the listener packages; a
+            # connection queued meanwhile gets a smaller kernel receive buffer (TCP
+            # autotuning), and the client's FIN would then wait behind megabytes of
+            # unsent paste. The vanishing client must be seen through a served socket.
+            async with aiohttp.ClientSession() as http:
+                async with http.get(server.urls['HTTP'] + '?config') as response:
+                    assert response.status == 200
             ws = await websockets.connect(server.urls['WebSocket'], max_size=None)
 
             async def paste():

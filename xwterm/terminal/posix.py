@@ -539,6 +539,11 @@ class PtyTerminal(Terminal):
         if self._proc is None:
             return
         if self._closing is None:
+            if not self._exited.done():
+                # Hung up here, not a loop iteration later in the task: a burst of
+                # closes sends its SIGHUPs together, before other work queued behind it.
+                self._signal_group(signal.SIGHUP)
+                self._signal_group(signal.SIGCONT)
             # A task of its own: a caller cancelled during the grace period must not
             # stop the SIGKILL and the reaping.
             self._closing = create_task(self._close_child(), name="pty-close")
@@ -553,8 +558,6 @@ class PtyTerminal(Terminal):
     async def _end_child(self):
         sid = self._proc.pid
         if not self._exited.done():
-            self._signal_group(signal.SIGHUP)
-            self._signal_group(signal.SIGCONT)
             if not await self._exits_within(CLOSE_GRACE):
                 self._signal_group(signal.SIGKILL)
                 await asyncio.shield(self._exited)
