@@ -5,23 +5,20 @@ be bound, 2 for a usage error or when no listener can run.
 """
 
 import argparse
-import getpass
-import json
 import logging
 import os
 import shlex
 import sys
 
-from . import (__version__, appearance, auth, banner, browsercheck, docroot, doctor, preflight,
+from . import (__version__, appearance, auth, banner, docroot, doctor, preflight, securityopts,
                servingopts, tls, unixsocket)
 from .compat import EVENT_LOOPS, run, uvloop_module
-from .exceptions import ProtocolError
 from .hub import DEFAULT_DETACH_TIMEOUT
 from .limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, guarded_loop_factory
-from .protocol import check_base_path, parse_initial_size
+from .optiontypes import base_path, count, port, seconds, size_in_bytes, terminal_size
+from .securityopts import hash_password_interactively, security_settings
 from .server import ListenError, Server, ServerConfig
-from .upload import (DEFAULT_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_TOTAL, DEFAULT_MIN_FREE_SPACE,
-                     DEFAULT_UPLOAD_DIR, format_size, parse_size)
+from .upload import DEFAULT_MAX_UPLOAD, DEFAULT_UPLOAD_DIR, format_size
 from .vendored import find_optional
 
 log = logging.getLogger('xwterm')
@@ -33,57 +30,6 @@ def default_docroot():
     """``web/`` of the installed package or of a source checkout."""
     package_dir = os.path.dirname(os.path.abspath(__file__))
     return docroot.packaged() or os.path.join(os.path.dirname(package_dir), 'web')
-
-
-def _size(value):
-    try:
-        return parse_initial_size(value)
-    except ProtocolError as error:
-        raise argparse.ArgumentTypeError(str(error))
-
-
-def _port(value):
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError('not a port number: %r' % value)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError('port must be 0..65535 (0: any free port)')
-    return port
-
-
-def _base_path(value):
-    try:
-        return check_base_path(value)
-    except ProtocolError as error:
-        raise argparse.ArgumentTypeError(str(error))
-
-
-def _count(value):
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError('not a whole number: %r' % value)
-    if number < 1:
-        raise argparse.ArgumentTypeError('must be at least 1')
-    return number
-
-
-def _size_in_bytes(value):
-    try:
-        return parse_size(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error))
-
-
-def _seconds(value):
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError('not a number of seconds: %r' % value)
-    if not seconds >= 0:
-        raise argparse.ArgumentTypeError('must not be negative')
-    return seconds
 
 
 #: The original sample server's spellings of our options, accepted but not shown by --help.
@@ -151,9 +97,9 @@ def build_parser(prog=None):
     add('-h', '--help', action='help', help='show this help message and exit')
     add('--bind', default='127.0.0.1', metavar='ADDRESS',
         help='address to listen on (default: %(default)s)')
-    add('--http', type=_port, default=8000, metavar='PORT',
+    add('--http', type=port, default=8000, metavar='PORT',
         help='HTTP port (default: %(default)s; 0: any free port)')
-    add('--ws', type=_port, default=8001, metavar='PORT',
+    add('--ws', type=port, default=8001, metavar='PORT',
         help='WebSocket port (default: %(default)s; 0: any free port)')
     add('--no-http', action='store_true', help='disable the HTTP listener')
     add('--no-websocket', action='store_true', help='disable the WebSocket listener')
@@ -168,7 +114,7 @@ def build_parser(prog=None):
     _add(backend, ('--use-winpty',), action='store_true',
          help='(Windows only) use WinPTY (pywinpty) for terminals, for Windows before '
               '10 1809 (default: the first of conhost, ConPTY, WinPTY that can run here)')
-    add('--initial-size', type=_size, default='120x40', metavar='COLUMNSxLINES',
+    add('--initial-size', type=terminal_size, default='120x40', metavar='COLUMNSxLINES',
         help='terminal size until the client sends its own (default: %(default)s)')
     add('--conhost-helper', nargs='*', default=None, help=argparse.SUPPRESS)
     add('--command', metavar='COMMAND',
@@ -176,20 +122,20 @@ def build_parser(prog=None):
              'else /bin/bash, else /bin/sh; on Windows %%COMSPEC%%)')
     add('--docroot', metavar='DIR', default=None,
         help='directory of the web page (default: web/ of the source tree)')
-    add('--idle-timeout', type=_seconds, default=120.0, metavar='SECONDS',
+    add('--idle-timeout', type=seconds, default=120.0, metavar='SECONDS',
         help='detach an HTTP client that has not polled for this long (default: '
              '%(default)s; 0: never)')
-    add('--detach-timeout', type=_seconds, default=DEFAULT_DETACH_TIMEOUT, metavar='SECONDS',
+    add('--detach-timeout', type=seconds, default=DEFAULT_DETACH_TIMEOUT, metavar='SECONDS',
         help='end a session that has had no client for this long (default: %(default)s; '
              '0: when its last client leaves)')
     add('--upload-dir', metavar='DIR', default=DEFAULT_UPLOAD_DIR,
         help='folder for uploads (PUT /NAME), created on the first one (default: %(default)s)')
     add('--no-upload', action='store_true',
         help='refuse every upload (403), also into a session\'s current directory')
-    add('--max-upload', type=_size_in_bytes, default=DEFAULT_MAX_UPLOAD, metavar='SIZE',
+    add('--max-upload', type=size_in_bytes, default=DEFAULT_MAX_UPLOAD, metavar='SIZE',
         help='largest upload, e.g. 500K, 100M, 2G (default: %s)'
              % format_size(DEFAULT_MAX_UPLOAD))
-    add('--base-path', default='/', metavar='PATH', type=_base_path,
+    add('--base-path', default='/', metavar='PATH', type=base_path,
         help='serve the page, long-polling and the same-origin WebSocket under PATH, '
              'e.g. /term/ behind a reverse proxy (default: %(default)s)')
     add('--trust-proxy', action='store_true',
@@ -202,14 +148,13 @@ def build_parser(prog=None):
     add('--compression', action='store_true',
         help='offer permessage-deflate on WebSocket (off by default: it costs CPU '
              'and memory per connection; it pays only on slow links)')
-    add('--max-connections', type=_count, default=DEFAULT_MAX_CONNECTIONS, metavar='N',
+    add('--max-connections', type=count, default=DEFAULT_MAX_CONNECTIONS, metavar='N',
         help='open connections per listener (default: %(default)s, lowered to fit the '
              'open-file limit)')
-    add('--max-connections-per-address', type=_count, default=DEFAULT_MAX_PER_ADDRESS,
+    add('--max-connections-per-address', type=count, default=DEFAULT_MAX_PER_ADDRESS,
         metavar='N', dest='max_per_address',
         help='open connections per client address and listener (default: %(default)s)')
-    _add_security_options(parser)
-    _add_hardening_options(parser)
+    securityopts.add_options(parser)
     add('--event-loop', choices=EVENT_LOOPS, default='auto',
         help='asyncio event loop: uvloop where it is installed (pip install xwterm[fast]; '
              'faster keystroke echo and output), else the standard one (default: %(default)s)')
@@ -305,66 +250,6 @@ def _available(options):
     return have['aiohttp'], have['websockets']
 
 
-def _add_security_options(parser):
-    group = parser.add_argument_group(
-        'security', 'A login token protects every endpoint unless --no-auth is given. '
-        'Bound to a network address, use TLS: the token travels in clear otherwise.')
-    add = group.add_argument
-    add('--token', metavar='TOKEN',
-        help='login token (default: a random one per run, printed in the URLs); the '
-             '%s environment variable does the same without showing in process '
-             'listings' % auth.TOKEN_ENV)
-    add('--password-file', metavar='FILE',
-        help='log in with a password instead of a token: FILE holds its hash, as printed '
-             'by --hash-password')
-    add('--hash-password', action='store_true',
-        help='ask for a password on the terminal, print its hash for --password-file, exit')
-    add('--no-auth', action='store_true',
-        help='no login at all: anyone who reaches the ports gets a shell')
-    add('--readonly', action='store_true',
-        help='every client may watch, none may type or resize')
-    add('--links-need-login', action='store_true',
-        help="a session's share and read-only links also need the login (by default a "
-             "link alone opens its session, and nothing else)")
-    add('--certfile', metavar='FILE',
-        help='TLS certificate chain (PEM): serve HTTPS and WSS on both listeners')
-    add('--keyfile', metavar='FILE',
-        help='TLS private key (PEM; default: in --certfile)')
-    add('--keyfile-password-file', metavar='FILE',
-        help='file whose first line is the passphrase of an encrypted --keyfile')
-    add('--self-signed', action='store_true',
-        help='TLS with a certificate made at start (needs the cryptography package)')
-
-
-def _add_hardening_options(parser):
-    group = parser.add_argument_group(
-        'browsers, proxies and uploads', 'Who may drive a shell from a web page, what a '
-        'reverse proxy is believed, and how much uploads may take.')
-    add = group.add_argument
-    add('--allow-origin', action='append', default=[], metavar='ORIGIN',
-        dest='allow_origins',
-        help='also accept pages of ORIGIN (scheme://host[:port]; repeatable); by default '
-             'only the page\'s own origin may open a shell')
-    add('--proxy-hops', type=_count, default=1, metavar='N',
-        help='with --trust-proxy: how many proxies in a row are trusted; the client is '
-             'the address the farthest of them saw (default: %(default)s)')
-    add('--trust-forwarded', action='store_true',
-        help='with --trust-proxy: read the RFC 7239 Forwarded header instead of '
-             'X-Forwarded-* (only if your proxy sets it and drops the client\'s)')
-    add('--max-upload-total', type=_size_in_bytes, default=DEFAULT_MAX_UPLOAD_TOTAL,
-        metavar='SIZE', help='bytes all uploads in progress may hold together (default: '
-                             '%s)' % format_size(DEFAULT_MAX_UPLOAD_TOTAL))
-    add('--min-free-space', type=_size_in_bytes, default=None, metavar='SIZE',
-        help='free space an upload must leave on its file system (default: %s, or a '
-             'tenth of a smaller file system; 0: no floor)'
-             % format_size(DEFAULT_MIN_FREE_SPACE))
-    add('--csp', metavar='POLICY', default=None,
-        help='Content-Security-Policy of the HTML pages of --docroot (default: scripts '
-             'from this server, plus the page\'s own inline scripts and event handlers '
-             'by hash; "" sends none)')
-    add('--page-port', type=int, help=argparse.SUPPRESS)
-
-
 def _add_appearance_options(parser):
     group = parser.add_argument_group(
         'appearance', 'The page\'s look, sent to it in ?config; a page may override each by '
@@ -395,107 +280,6 @@ def _appearance(options):
     return appearance.Appearance(options.theme, options.font_size, options.font_family)
 
 
-def _check_security_options(parser, options):
-    """Usage errors among the security options (exit 2 through ``parser.error``)."""
-    if options.no_auth and (options.token is not None or options.password_file):
-        parser.error('--no-auth cannot be combined with --token or --password-file')
-    if options.token is not None and options.password_file:
-        parser.error('give either --token or --password-file, not both')
-    if options.self_signed and options.certfile:
-        parser.error('give either --certfile or --self-signed, not both')
-    if (options.keyfile or options.keyfile_password_file) and not options.certfile:
-        parser.error('--keyfile and --keyfile-password-file need --certfile')
-    if (options.proxy_hops != 1 or options.trust_forwarded) and not options.trust_proxy:
-        parser.error('--proxy-hops and --trust-forwarded need --trust-proxy')
-    for origin in options.allow_origins:
-        if browsercheck.parse_origin(origin) is None:
-            parser.error('--allow-origin: %r is not an origin (scheme://host[:port])'
-                         % origin)
-
-
-def security_settings(options, environ):
-    """``(Authenticator or None, TlsMaterial or None)`` for the options.
-
-    The token taken from ``environ`` is removed from it, so the shells do not inherit
-    it.  AuthConfigError / TlsConfigError for unusable values.
-    """
-    if options.secrets_fd is not None:
-        return _settings_from_parent(options.secrets_fd)
-    authenticator = auth.from_options(options.token, options.password_file,
-                                      options.no_auth, environ)
-    environ.pop(auth.TOKEN_ENV, None)
-    material = None
-    if options.certfile:
-        password = None
-        if options.keyfile_password_file:
-            password = tls.read_secret_file(options.keyfile_password_file)
-        material = tls.TlsMaterial.from_files(options.certfile, options.keyfile, password)
-    elif options.self_signed:
-        hosts = ['localhost', '127.0.0.1', '::1'] + banner.interface_addresses()
-        if unixsocket.socket_path(options.bind) is None:
-            hosts.append(options.bind)
-        material = tls.TlsMaterial.self_signed(hosts)
-    return authenticator, material
-
-
-def _settings_from_parent(fd):
-    """The workaround child's auth and TLS settings, as its parent wrote them to ``fd``."""
-    chunks = []
-    while True:
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    settings = json.loads(b''.join(chunks).decode('utf-8'))
-    authenticator = (auth.Authenticator.from_dict(settings['auth'])
-                     if settings.get('auth') else None)
-    material = tls.TlsMaterial.from_dict(settings['tls']) if settings.get('tls') else None
-    return authenticator, material
-
-
-#: The most ``--hash-password`` reads from a pipe: a password, perhaps twice.
-PASSWORD_PIPE_LIMIT = 64 * 1024
-
-
-def _passwords_from_pipe(stream):
-    """``(first, second)`` from piped input (``echo PW | xwterm --hash-password``): the
-    first line, and the second if there is one (a confirmation), else the first again."""
-    lines = stream.read(PASSWORD_PIPE_LIMIT).splitlines()
-    if not lines:
-        raise EOFError
-    return lines[0], lines[1] if len(lines) > 1 else lines[0]
-
-
-def hash_password_interactively(ask=None, stdin=None):
-    """``--hash-password``: the password twice on the terminal (``ask``), or from a pipe
-    on stdin; then its hash on stdout (exit status)."""
-    if ask is None:
-        ask = getpass.getpass
-        stdin = sys.stdin if stdin is None else stdin
-    try:
-        if stdin is not None and not stdin.isatty():
-            first, second = _passwords_from_pipe(stdin)
-        else:
-            first = ask('Password: ')
-            second = ask('Again: ')
-    except (EOFError, KeyboardInterrupt):
-        print('xwterm: no password given', file=sys.stderr)
-        return 1
-    if not first:
-        print('xwterm: no password given', file=sys.stderr)
-        return 1
-    if first != second:
-        print('xwterm: the two passwords differ', file=sys.stderr)
-        return 1
-    try:
-        print(auth.hash_password(first))
-    except auth.AuthConfigError as error:
-        print('xwterm: %s' % error, file=sys.stderr)
-        return 1
-    return 0
-
-
 def main(argv=None):
     parser = build_parser()
     options = parser.parse_args(argv)
@@ -503,7 +287,7 @@ def main(argv=None):
         return doctor.run_check()
     if options.hash_password:
         return hash_password_interactively()
-    _check_security_options(parser, options)
+    securityopts.check_options(parser, options)
     servingopts.check_options(parser, options)
     cwd = servingopts.start_directory(options.cwd)
     if cwd is False:

@@ -7,14 +7,8 @@ import socket
 import sys
 
 from . import record, unixsocket
-from .upload import format_size, parse_size
-
-
-def _size_in_bytes(value):
-    try:
-        return parse_size(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error))
+from .optiontypes import size_in_bytes
+from .upload import format_size
 
 
 def _octal_mode(value):
@@ -53,10 +47,10 @@ def add_options(parser):
              'the page lists them at recordings.html')
     add('--record-input', action='store_true',
         help='with --record: record what is typed too (passwords included)')
-    add('--record-max-file', type=_size_in_bytes, default=record.DEFAULT_MAX_FILE,
+    add('--record-max-file', type=size_in_bytes, default=record.DEFAULT_MAX_FILE,
         metavar='SIZE', help='with --record: bytes one recording may reach (default: %s)'
         % format_size(record.DEFAULT_MAX_FILE))
-    add('--record-max-total', type=_size_in_bytes, default=record.DEFAULT_MAX_TOTAL,
+    add('--record-max-total', type=size_in_bytes, default=record.DEFAULT_MAX_TOTAL,
         metavar='SIZE', help='with --record: bytes all recordings may take; the oldest '
         'are deleted first (default: %s)' % format_size(record.DEFAULT_MAX_TOTAL))
 
