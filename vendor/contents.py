@@ -53,6 +53,7 @@ NEVER_ON_A_BOARD = (
 #: Left out of the WebSocket-only bundle too: without aiohttp nothing imports them.
 NEEDS_AIOHTTP = (
     ("xwterm/http.py", "HTTP listener"),
+    ("xwterm/requestdeadline.py", "first request head deadline (HTTP listener)"),
     ("xwterm/polling.py", "long-polling (HTTP listener)"),
     ("xwterm/aiohttp_ws.py", "WebSocket on the HTTP listener"),
     ("xwterm/httpauth.py", "HTTP login (HTTP listener)"),

@@ -18,7 +18,6 @@ The session is ``session=``, else the ``session_id`` cookie, else a new one
 (whose id is then set as the cookie).
 """
 
-import asyncio
 import inspect
 import logging
 import socket
@@ -37,6 +36,7 @@ from .httpauth import HttpDoor, PageHeaders, is_page_visit
 from .hub import DEFAULT_DETACH_TIMEOUT, WRITE, SharedSessions, session_factory
 from .polling import (BODY_CHUNK, COOKIE, DEFAULT_IDLE_TIMEOUT, DEFAULT_POLL_PACE, MAX_BODY,
                       LongPolling, PollRequest)
+from .requestdeadline import FirstRequestDeadline
 from .session import SessionRegistry
 from .transfer import Transfers
 
@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds a new connection has to send its first complete request head (slowloris).
 HEAD_TIMEOUT = 10.0
-#: Bytes after which the first head's deadline is left to aiohttp's own head size limits.
-MAX_HEAD_SCAN = 64 * 1024
 #: Seconds an idle keep-alive connection is kept after a response.
 KEEPALIVE_TIMEOUT = 30.0
 #: Seconds requests in flight get to finish when the listener stops (then cancelled).
@@ -540,65 +538,3 @@ def _runner_options():
         # a handler whose client went away is cancelled (aiohttp >= 3.9)
         options['handler_cancellation'] = True
     return options
-
-
-class FirstRequestDeadline(asyncio.Protocol):
-    """aiohttp's protocol, with a deadline for the first request head of a connection.
-
-    A client that connects and sends nothing, or a head one byte at a time (slowloris),
-    is cut off after ``timeout`` seconds; later requests are bounded by aiohttp's
-    keep-alive timeout.  Everything else is passed through untouched.
-    """
-
-    def __init__(self, inner, timeout, registry):
-        self._inner = inner
-        self._timeout = timeout
-        self._registry = registry
-        self._transport = None
-        self._timer = None
-        self._tail = b''
-        self._seen = 0
-
-    def connection_made(self, transport):
-        self._transport = transport
-        self._registry.add(self)
-        self._timer = get_running_loop().call_later(self._timeout, self._expired)
-        self._inner.connection_made(transport)
-
-    def data_received(self, data):
-        if self._timer is not None:
-            self._seen += len(data)
-            # The whole read is searched: a head of any size may arrive in one read.
-            if b'\r\n\r\n' in self._tail + data or self._seen > MAX_HEAD_SCAN:
-                self._timer.cancel()
-                self._timer = None
-            else:
-                self._tail = (self._tail + data)[-3:]
-        self._inner.data_received(data)
-
-    def eof_received(self):
-        return self._inner.eof_received()
-
-    def connection_lost(self, exc):
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._registry.discard(self)
-        self._inner.connection_lost(exc)
-
-    def pause_writing(self):
-        self._inner.pause_writing()
-
-    def resume_writing(self):
-        self._inner.resume_writing()
-
-    def abort(self):
-        if self._transport is not None:
-            self._transport.abort()
-
-    def _expired(self):
-        self._timer = None
-        peer = self._transport.get_extra_info('peername')
-        log.info('HTTP connection from %s sent no request head in %.0f s: closed',
-                 peer[0] if peer else '?', self._timeout)
-        self._transport.abort()
