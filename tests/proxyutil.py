@@ -3,13 +3,18 @@ ports, configured from the snippets docs/deployment.md shows (example/proxy/).  
 is a port (the TCP snippets) or, for the ``-unix`` snippets of docs/options.md, the path of
 xwterm's UNIX socket."""
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import time
 
+import aiohttp
 import pytest
+import websockets
+
+from serverutil import AUTH_HEADERS, TEST_TOKEN, ws_auth, ws_read_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -131,3 +136,26 @@ def start_caddy(tmp_path, upstream_port, snippet_name='Caddyfile'):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     wait_listening(port, process)
     return Proxy(process, port, tmp_path)
+
+
+async def page_poll_and_websocket_through(proxy):
+    """Through ``proxy`` in front of xwterm under /term/ (login ``TEST_TOKEN``): the page
+    loads, a long-polled shell runs what is posted, and so does one at /term/ws."""
+    base = 'http://127.0.0.1:%d/term/' % proxy.port
+    async with aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
+        async with http.get(base) as response:
+            assert response.status == 200
+            assert '<html' in (await response.text()).lower()
+        async with http.get(base + '?console&client=t1&size=24x80') as response:
+            first = await response.json()
+        query = 'client=t1&session=%s&token=%s' % (first['session'], first['token'])
+        async with http.post(base + '?' + query, data=b'echo PROXY$((6*7))\n') as response:
+            assert response.status == 200
+        text = first['text']
+        while 'PROXY42' not in text:
+            async with http.get(base + '?console&wait=5&' + query) as response:
+                text += (await response.json())['text']
+    url = 'ws://127.0.0.1:%d/term/ws' % proxy.port
+    async with websockets.connect(url, **ws_auth(TEST_TOKEN)) as ws:
+        await ws.send(json.dumps({'text': 'echo ONEPORT$((2*3))\n'}))
+        await ws_read_until(ws, 'ONEPORT6')

@@ -16,7 +16,8 @@ import aiohttp
 import pytest
 import websockets
 
-from proxyutil import SNIPPETS, snippet, start_caddy, start_nginx
+from proxyutil import (SNIPPETS, page_poll_and_websocket_through, snippet, start_caddy,
+                       start_nginx)
 from serverutil import (AUTH_HEADERS, ROOT, TEST_TOKEN, ServerProcess, cli, run, serving,
                         ws_auth, ws_read_until)
 
@@ -196,25 +197,7 @@ def test_behind_a_real_proxy_on_the_socket(name, tmp_path, socket_dir):
                 async with aiohttp.ClientSession() as anonymous:
                     async with anonymous.get(base + '?config') as response:
                         assert response.status == 401
-                async with aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
-                    async with http.get(base) as response:
-                        assert response.status == 200
-                        assert '<html' in (await response.text()).lower()
-                    async with http.get(base + '?console&client=n1&size=24x80') as response:
-                        first = await response.json()
-                    query = 'client=n1&session=%s&token=%s' % (first['session'],
-                                                               first['token'])
-                    async with http.post(base + '?' + query,
-                                         data=b'echo VIA$((6*7))\n') as response:
-                        assert response.status == 200
-                    text = first['text']
-                    while 'VIA42' not in text:
-                        async with http.get(base + '?console&wait=5&' + query) as response:
-                            text += (await response.json())['text']
-                url = 'ws://127.0.0.1:%d/term/ws' % proxy.port
-                async with websockets.connect(url, **ws_auth(TEST_TOKEN)) as ws:
-                    await ws.send(json.dumps({'text': 'echo SOCK$((2*3))\n'}))
-                    await ws_read_until(ws, 'SOCK6')
+                await page_poll_and_websocket_through(proxy)
             finally:
                 proxy.stop()
     run(scenario())

@@ -6,12 +6,11 @@ import json
 import logging
 import os
 
-import aiohttp
 import pytest
 import websockets
 
-from proxyutil import SNIPPETS, start_caddy, start_nginx
-from serverutil import AUTH_HEADERS, ROOT, run, serving, ws_auth, ws_read_until, TEST_TOKEN
+from proxyutil import SNIPPETS, page_poll_and_websocket_through, start_caddy, start_nginx
+from serverutil import ROOT, TEST_TOKEN, run, serving
 
 PROXIES = {'nginx': start_nginx, 'caddy': start_caddy}
 
@@ -23,26 +22,7 @@ def test_page_long_poll_and_websocket_through_the_proxy(name, tmp_path, caplog):
                            docroot=os.path.join(ROOT, 'web')) as server:
             proxy = PROXIES[name](tmp_path, server.http_port)
             try:
-                base = 'http://127.0.0.1:%d/term/' % proxy.port
-                async with aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
-                    async with http.get(base) as response:
-                        assert response.status == 200
-                        assert '<html' in (await response.text()).lower()
-                    async with http.get(base + '?console&client=t1&size=24x80') as response:
-                        first = await response.json()
-                    query = 'client=t1&session=%s&token=%s' % (first['session'],
-                                                               first['token'])
-                    async with http.post(base + '?' + query,
-                                         data=b'echo PROXY$((6*7))\n') as response:
-                        assert response.status == 200
-                    text = first['text']
-                    while 'PROXY42' not in text:
-                        async with http.get(base + '?console&wait=5&' + query) as response:
-                            text += (await response.json())['text']
-                url = 'ws://127.0.0.1:%d/term/ws' % proxy.port
-                async with websockets.connect(url, **ws_auth(TEST_TOKEN)) as ws:
-                    await ws.send(json.dumps({'text': 'echo ONEPORT$((2*3))\n'}))
-                    await ws_read_until(ws, 'ONEPORT6')
+                await page_poll_and_websocket_through(proxy)
             finally:
                 proxy.stop()
     with caplog.at_level(logging.INFO):
