@@ -221,6 +221,35 @@ class TerminalPage(object):
         return decode_png(self.page.locator('canvas').screenshot())
 
 
+#: The page is attached to its session and has replayed its screen: what is typed now
+#: reaches the shell.
+ATTACHED = ('window.term && window.term.connectionState === "connected" && window.term.driver.attachment'
+            ' && !window.term.driver.replaying')
+
+# Resolves once the screen has not changed for `checks` checks `interval` ms apart: the
+# program is idle.
+WAIT_QUIET = '''([checks, interval]) => new Promise((done) => {
+  let last = '', same = 0;
+  const timer = setInterval(() => {
+    const now = JSON.stringify(window.term.dumpScreen());
+    same = now === last ? same + 1 : 0;
+    last = now;
+    if (same >= checks) { clearInterval(timer); done(now); }
+  }, interval);
+})'''
+
+
+def wait_attached(term):
+    """Waits until the page is ATTACHED; returns its attachment (session, tokens)."""
+    term.page.wait_for_function(ATTACHED)
+    return term.page.evaluate('window.term.driver.attachment')
+
+
+def quiet_screen(term, checks=5, interval_ms=100):
+    """The screen (``dumpScreen``) once it has stopped changing."""
+    return json.loads(term.page.evaluate(WAIT_QUIET, [checks, interval_ms]))
+
+
 @pytest.fixture
 def open_terminal(browser):
     """Opens index.html; fails the test on any uncaught JavaScript error in the page."""

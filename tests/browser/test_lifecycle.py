@@ -11,19 +11,7 @@ import time
 
 import pytest
 
-# Resolves once the screen has not changed for 5 checks 100 ms apart: the shell is idle.
-WAIT_QUIET = '''() => new Promise((done) => {
-  let last = '', same = 0;
-  const timer = setInterval(() => {
-    const now = JSON.stringify(window.term.dumpScreen());
-    same = now === last ? same + 1 : 0;
-    last = now;
-    if (same >= 5) { clearInterval(timer); done(now); }
-  }, 100);
-})'''
-
-ATTACHED = ('window.term && window.term.connectionState === "connected" && window.term.driver.attachment'
-            ' && !window.term.driver.replaying')
+from conftest import quiet_screen, wait_attached
 
 
 def wait_end_of_stopped_server(term):
@@ -31,15 +19,6 @@ def wait_end_of_stopped_server(term):
     term.page.wait_for_function('window.term.dumpScreen().text.some(row => /^\\[session ended: '
                                 '(server stopped|the server restarted); press any key for a new one\\]$/'
                                 '.test(row.trimEnd()))')
-
-
-def wait_attached(term):
-    term.page.wait_for_function(ATTACHED)
-    return term.page.evaluate('window.term.driver.attachment')
-
-
-def quiet_screen(term):
-    return json.loads(term.page.evaluate(WAIT_QUIET))
 
 
 def wait_screen(term, screen):

@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from conftest import ATTACHED, quiet_screen, wait_attached
 from proxyutil import start_nginx
 
 #: Server options of each channel (the page picks its channel from ?config).
@@ -28,18 +29,8 @@ CHANNELS = {
 ENDPOINTS = {'port': 'port', 'oneport': 'same-origin', 'http': 'http', 'nginx': 'same-origin'}
 TOKEN = 'sharing-test-token-0123456789'
 
-# Resolves once the screen has not changed for 8 checks 150 ms apart: the program is idle.
-WAIT_QUIET = '''() => new Promise((done) => {
-  let last = '', same = 0;
-  const timer = setInterval(() => {
-    const now = JSON.stringify(window.term.dumpScreen());
-    same = now === last ? same + 1 : 0;
-    last = now;
-    if (same >= 8) { clearInterval(timer); done(now); }
-  }, 150);
-})'''
-ATTACHED = ('window.term && window.term.connectionState === "connected" && window.term.driver.attachment'
-            ' && !window.term.driver.replaying')
+#: A full-screen program (vim, htop, mc, tmux) is idle once its screen has held this long.
+PROGRAM_IDLE = {'checks': 8, 'interval_ms': 150}
 
 
 class Channel(object):
@@ -77,15 +68,6 @@ def channel(start_server, tmp_path):
     yield open_
     for made in opened:
         made.stop()
-
-
-def wait_attached(term):
-    term.page.wait_for_function(ATTACHED)
-    return term.page.evaluate('window.term.driver.attachment')
-
-
-def quiet_screen(term):
-    return json.loads(term.page.evaluate(WAIT_QUIET))
 
 
 def wait_screen(term, screen):
@@ -156,9 +138,9 @@ def test_replayed_queries_type_nothing(channel, open_terminal, browser, tmp_path
     assert term.page.evaluate('window.termEndpoint') == ENDPOINTS[name]
     term.run(program_command(program, tmp_path))
     term.page.wait_for_function('window.term.dumpScreen().altScreen')
-    quiet_screen(term)
+    quiet_screen(term, **PROGRAM_IDLE)
     leave_program(term, program)
-    quiet_screen(term)
+    quiet_screen(term, **PROGRAM_IDLE)
     if how == 'reload':
         term.page.reload()
         assert wait_attached(term)['session'] == session
@@ -226,7 +208,7 @@ def test_reattached_screen_is_the_screen_of_a_tab_that_never_left(channel, open_
     term = open_terminal(opened.url)
     session = wait_attached(term)['session']
     start_program(term, program, tmp_path)
-    before = quiet_screen(term)
+    before = quiet_screen(term, **PROGRAM_IDLE)
     term.page.reload()
     assert wait_attached(term)['session'] == session
     wait_screen(term, before)
@@ -248,7 +230,7 @@ def test_vim_after_a_long_history_fills_all_33_rows_after_a_reload(channel, open
     term.run('seq 1 110000; echo long-$((6*7))')
     term.wait_line('long-42')
     start_program(term, 'vim', None)
-    before = quiet_screen(term)
+    before = quiet_screen(term, **PROGRAM_IDLE)
     assert len(before['text']) == 33 and before['text'][-2].startswith('~')
     term.page.reload()
     assert wait_attached(term)['session'] == session
