@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 import websockets
 
-from serverutil import AUTH_HEADERS, TEST_TOKEN, ws_auth, ws_read_until
+from serverutil import AUTH_HEADERS, TEST_TOKEN, long_poll_typed, ws_auth, ws_read_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -146,15 +146,7 @@ async def page_poll_and_websocket_through(proxy):
         async with http.get(base) as response:
             assert response.status == 200
             assert '<html' in (await response.text()).lower()
-        async with http.get(base + '?console&client=t1&size=24x80') as response:
-            first = await response.json()
-        query = 'client=t1&session=%s&token=%s' % (first['session'], first['token'])
-        async with http.post(base + '?' + query, data=b'echo PROXY$((6*7))\n') as response:
-            assert response.status == 200
-        text = first['text']
-        while 'PROXY42' not in text:
-            async with http.get(base + '?console&wait=5&' + query) as response:
-                text += (await response.json())['text']
+        await long_poll_typed(http, base, b'echo PROXY$((6*7))\n', lambda text: 'PROXY42' in text)
     url = 'ws://127.0.0.1:%d/term/ws' % proxy.port
     async with websockets.connect(url, **ws_auth(TEST_TOKEN)) as ws:
         await ws.send(json.dumps({'text': 'echo ONEPORT$((2*3))\n'}))

@@ -115,6 +115,22 @@ async def poll_until(client, base, needle, session=None, predicate=None, collect
             raise AssertionError('shell exited before %r: %r' % (needle, collected[-300:]))
 
 
+async def long_poll_typed(http, base, data, done, client='t1'):
+    """A new long-polled session at ``base`` (through the aiohttp session ``http``): ``data``
+    posted to it, then polled until ``done(text)`` holds for its output; returns the text."""
+    async with http.get(base + '?console&client=%s&size=24x80' % client) as response:
+        assert response.status == 200
+        first = await response.json()
+    query = 'client=%s&session=%s&token=%s' % (client, first['session'], first['token'])
+    async with http.post(base + '?' + query, data=data) as response:
+        assert response.status == 200
+    text = first['text']
+    while not done(text):
+        async with http.get(base + '?console&wait=5&' + query) as response:
+            text += (await response.json())['text']
+    return text
+
+
 def process_state(pid):
     """The /proc state letter of ``pid`` ('Z' for a zombie), None if gone."""
     try:

@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 import websockets
 
-from serverutil import (AUTH_HEADERS, ROOT, ServerProcess, cli, http_base, run, serving, ws_connect,
-                        ws_read_until, ws_url)
+from serverutil import (AUTH_HEADERS, ROOT, ServerProcess, cli, http_base, long_poll_typed, run,
+                        serving, ws_connect, ws_read_until, ws_url)
 
 SH = ['--command', '/bin/sh']
 
@@ -18,17 +18,9 @@ async def pwd_over(channel, server):
     """What ``pwd`` prints in a new session reached over ``channel``."""
     if channel == 'long-poll':
         async with aiohttp.ClientSession(headers=AUTH_HEADERS) as http:
-            base = http_base(server)
-            async with http.get(base + '?console&client=p1&size=24x80') as response:
-                first = await response.json()
-            query = 'client=p1&session=%s&token=%s' % (first['session'], first['token'])
-            async with http.post(base + '?' + query, data=b'echo "<$(pwd)>"\n') as response:
-                assert response.status == 200
-            text = first['text']
-            while '>\r\n' not in text.split('pwd)>')[-1]:
-                async with http.get(base + '?console&wait=5&' + query) as response:
-                    text += (await response.json())['text']
-            return text
+            return await long_poll_typed(http, http_base(server), b'echo "<$(pwd)>"\n',
+                                         lambda text: '>\r\n' in text.split('pwd)>')[-1],
+                                         client='p1')
     url = ws_url(server) if channel == 'websocket port' else http_base(server).replace(
         'http:', 'ws:') + 'ws'
     async with ws_connect(url) as ws:

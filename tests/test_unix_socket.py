@@ -18,8 +18,8 @@ import websockets
 
 from proxyutil import (SNIPPETS, page_poll_and_websocket_through, snippet, start_caddy,
                        start_nginx)
-from serverutil import (AUTH_HEADERS, ROOT, TEST_TOKEN, ServerProcess, cli, run, serving,
-                        ws_auth, ws_read_until)
+from serverutil import (AUTH_HEADERS, ROOT, TEST_TOKEN, ServerProcess, cli, long_poll_typed, run,
+                        serving, ws_auth, ws_read_until)
 
 
 def start_nginx_on_socket(tmp_path, path):
@@ -66,17 +66,8 @@ async def shell_over_unix_websocket(path, base='/'):
 async def long_poll_over_unix(path, base='/'):
     connector = aiohttp.UnixConnector(path=path)
     async with aiohttp.ClientSession(connector=connector, headers=AUTH_HEADERS) as http:
-        url = 'http://localhost%s' % base
-        async with http.get(url + '?console&client=u1&size=24x80') as response:
-            assert response.status == 200
-            first = await response.json()
-        query = 'client=u1&session=%s&token=%s' % (first['session'], first['token'])
-        async with http.post(url + '?' + query, data=b'echo POLL$((6*7))\n') as response:
-            assert response.status == 200
-        text = first['text']
-        while 'POLL42' not in text:
-            async with http.get(url + '?console&wait=5&' + query) as response:
-                text += (await response.json())['text']
+        await long_poll_typed(http, 'http://localhost%s' % base, b'echo POLL$((6*7))\n',
+                              lambda text: 'POLL42' in text, client='u1')
 
 
 @pytest.mark.parametrize('channel', ['websocket', 'long-poll'])

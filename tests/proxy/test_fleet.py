@@ -15,7 +15,7 @@ import websockets
 from yarl import URL
 
 from proxyutil import fleet_snippet, start_nginx
-from serverutil import GUARD, ROOT, run, serving, ws_auth, ws_read_until
+from serverutil import GUARD, ROOT, long_poll_typed, run, serving, ws_auth, ws_read_until
 
 from xwterm import auth
 
@@ -83,7 +83,10 @@ def test_two_boards_behind_one_nginx_keep_their_logins_apart(tmp_path):
                         assert r.status == 301
                         assert r.headers['Location'].endswith('/board-a/')
                     for base_path, board in (('/board-a/', board_a), ('/board-b/', board_b)):
-                        await _long_poll_round_trip(client, gateway + base_path, base_path)
+                        marker = '%s6' % base_path
+                        await long_poll_typed(client, gateway + base_path,
+                                              ('echo %s$((2*3))\n' % base_path).encode(),
+                                              lambda text: marker in text, client='fleet')
                         cookie = jar.filter_cookies(URL(gateway + base_path))[auth.COOKIE_NAME]
                         url = 'wss://127.0.0.1:%d%sws' % (proxy.port, base_path)
                         async with websockets.connect(url, ssl=tls,
@@ -94,16 +97,3 @@ def test_two_boards_behind_one_nginx_keep_their_logins_apart(tmp_path):
             finally:
                 proxy.stop()
     run(scenario())
-
-
-async def _long_poll_round_trip(client, base, marker):
-    async with client.get(base + '?console&client=fleet&size=24x80') as response:
-        assert response.status == 200
-        first = await response.json()
-    query = 'client=fleet&session=%s&token=%s' % (first['session'], first['token'])
-    async with client.post(base + '?' + query, data=('echo %s$((2*3))\n' % marker).encode()) as r:
-        assert r.status == 200
-    text = first['text']
-    while '%s6' % marker not in text:
-        async with client.get(base + '?console&wait=5&' + query) as response:
-            text += (await response.json())['text']
