@@ -21,8 +21,11 @@ import sbs_load
 import sbs_servers as servers
 
 OURS_BINARY = "ours binary"
-THROUGHPUT_VARIANTS = ["raw pty", "ttyd", "ttyd deflate", "ours JSON", OURS_BINARY, "ours deflate"]
-LATENCY_VARIANTS = ["ttyd", "ours JSON", OURS_BINARY]
+#: bench/floor_server.py (side_by_side.py --floor): Python and websockets with nothing else.
+FLOOR = "floor"
+THROUGHPUT_VARIANTS = ["raw pty", "ttyd", "ttyd deflate", "ours JSON", OURS_BINARY, "ours deflate",
+                       FLOOR]
+LATENCY_VARIANTS = ["ttyd", "ours JSON", OURS_BINARY, FLOOR]
 
 #: (label, numerator, denominator, metric, target, higher_is_better): the ratios of a run,
 #: each the median of the per-round ratios.  target None: printed, not a target.
@@ -49,6 +52,13 @@ RATIOS = [
      None, False),
     ("new session right after the churn closed, ours / ttyd", "ours", "ttyd", "reopen",
      1.5, False),
+    ("floor / ttyd, ASCII throughput", FLOOR, "ttyd", "MB/s ASCII", None, True),
+    ("floor / ttyd, UTF-8 throughput", FLOOR, "ttyd", "MB/s UTF-8", None, True),
+    ("ours binary / floor, ASCII throughput", OURS_BINARY, FLOOR, "MB/s ASCII", None, True),
+    ("ours binary / floor, UTF-8 throughput", OURS_BINARY, FLOOR, "MB/s UTF-8", None, True),
+    ("echo p50 floor / ttyd", FLOOR, "ttyd", "echo p50", None, False),
+    ("echo p50 ours binary / floor", OURS_BINARY, FLOOR, "echo p50", None, False),
+    ("server CPU per keystroke, floor / ttyd", FLOOR, "ttyd", "echo CPU us", None, False),
     ("page speed ours / ttyd (ttyd time / our time)", "ttyd", "ours page", "page", 2.0, True),
 ]
 #: (label, metric, variant, target, unit): absolute targets on our server alone.
@@ -162,6 +172,8 @@ def run_table(bench, payloads):
         row("variant", ["MB/s median [min-max]", "server CPU s per 100 MB"])
         row("---", ["---", "---"])
         for name in THROUGHPUT_VARIANTS:
+            if name == FLOOR and not options.floor:
+                continue
             mbps = spread(results.get("MB/s " + payload.name, name))
             cpu = spread(results.get("CPU s/100MB " + payload.name, name), 2)
             label = name + (" (ceiling; CPU = the reader's)" if name == "raw pty" else "")
@@ -174,6 +186,8 @@ def run_table(bench, payloads):
                     "new session -> first byte"])
     row("---", ["---", "---", "---", "---"])
     for name in LATENCY_VARIANTS:
+        if name == FLOOR and not options.floor:
+            continue
         cells = [spread(results.get(metric, name), digits)
                  for metric, digits in (("echo p50", 2), ("echo p99", 2), ("echo CPU us", 0),
                                         ("first byte", 2))]
@@ -216,6 +230,8 @@ def run_table(bench, payloads):
     row("---", ["---"])
     for label, numerator, denominator, metric, _, _ in RATIOS:
         if metric == "page" and not options.browser:
+            continue
+        if FLOOR in (numerator, denominator) and not options.floor:
             continue
         value = spread(results.ratio(metric, numerator, denominator), 2)
         reason = next((unsupported[n] for n in (numerator, denominator) if n in unsupported),
@@ -279,6 +295,8 @@ def figures_table(runs):
             ("server RSS per idle session, KiB", "KiB per session", 1),
             ("launch -> listening, ms", "startup ms", 0)]
     variants = ["raw pty", "ttyd", "ours JSON", OURS_BINARY]
+    if any(FLOOR in s["figures"].get("echo p50", {}) for s, _ in runs):
+        variants.append(FLOOR)
     lines = ["| figure | %s |" % " | ".join(variants),
              "| --- | %s |" % " | ".join("---" for _ in variants)]
     for label, metric, digits in rows:

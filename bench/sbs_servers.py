@@ -177,9 +177,12 @@ class Ttyd(object):
         return subprocess.run([binary, "--version"], capture_output=True,
                               text=True).stdout.strip()
 
+    def command(self):
+        return [self.binary, "-p", str(self.port), "-i", "127.0.0.1", "-W"] + list(self.shell_argv)
+
     async def start(self):
         self.port = free_port()
-        argv = [self.binary, "-p", str(self.port), "-i", "127.0.0.1", "-W"] + list(self.shell_argv)
+        argv = self.command()
         self.proc = await asyncio.create_subprocess_exec(
             *argv, env=shell_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -191,7 +194,8 @@ class Ttyd(object):
                 return self
             except OSError:
                 if time.monotonic() > deadline or self.proc.returncode is not None:
-                    raise RuntimeError("ttyd did not start listening on %d" % self.port)
+                    raise RuntimeError("%s did not start listening on %d"
+                                       % (self.label, self.port))
                 await asyncio.sleep(0.02)
 
     @property
@@ -221,3 +225,20 @@ class Ttyd(object):
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+class Floor(Ttyd):
+    """bench/floor_server.py: the least a Python server over ``websockets`` can do (one
+    pty per connection, nothing else), on the same event loop as ours."""
+
+    label = "floor"
+
+    def __init__(self, shell_argv):
+        Ttyd.__init__(self, os.path.join(bench_server.HERE, "floor_server.py"), shell_argv)
+
+    def command(self):
+        return [sys.executable, self.binary, str(self.port), "--"] + list(self.shell_argv)
+
+    @property
+    def ws_url(self):
+        return "ws://127.0.0.1:%d/" % self.port

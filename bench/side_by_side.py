@@ -5,6 +5,7 @@
     python3 bench/side_by_side.py --quick         # 5 rounds, smaller payloads, ~1.5 min
     python3 bench/side_by_side.py --quick --no-browser --runs 3 --markdown docs/benchmarks.md
     python3 bench/side_by_side.py --ttyd PATH --ours-option=--event-loop=asyncio --json out.json
+    python3 bench/side_by_side.py --quick --no-browser --floor  # and the floor under ours
 
 Each round runs every workload once on every server, the order of the servers flipped
 from one round to the next, so drift on a shared machine hits both alike.  A run's table
@@ -63,7 +64,7 @@ class Bench(object):
         self.options = options
         self.shell_argv = bench_server.SHELLS[options.shell]
         self.results = Results(options.rounds)
-        self.ttyd = self.ours = self.ours_deflate = self.browser = None
+        self.ttyd = self.ours = self.ours_deflate = self.floor = self.browser = None
         #: The machine's other load during the run (sbs_load), once it is over.
         self.load = None
         #: Shells still running 2 s after the last client closed (server label -> count).
@@ -87,12 +88,14 @@ class Bench(object):
         else:
             print("ttyd: skipped, no executable at %s (build it with "
                   "/work/shared/tools/build_ttyd.sh, or pass --ttyd / $TTYD)" % self.options.ttyd)
+        if self.options.floor:
+            self.floor = await servers.Floor(self.shell_argv).start()
         if self.options.browser:
             import sbs_browser
             self.browser = await sbs_browser.Browser().start()
 
     async def stop(self):
-        for thing in (self.browser, self.ttyd, self.ours_deflate, self.ours):
+        for thing in (self.browser, self.ttyd, self.floor, self.ours_deflate, self.ours):
             if thing is not None:
                 try:
                     await thing.stop()
@@ -113,6 +116,9 @@ class Bench(object):
                 else channels.OursBinaryChannel
             result["ours deflate"] = (lambda: framing.open(self.ours_deflate, True),
                                       self.ours_deflate.pid)
+        if self.floor:
+            result[sbs_report.FLOOR] = (lambda: channels.OursBinaryChannel.open(self.floor),
+                                        self.floor.pid)
         return {name: value for name, value in result.items()
                 if name not in self.results.unsupported}
 
@@ -143,7 +149,7 @@ class Bench(object):
                     await self.attempt(name, index, run)
         for name in self.in_round_order(LATENCY_VARIANTS, index):
             if name in openers:
-                await self.attempt(name, index, self.latency_run(name, openers[name][0], index))
+                await self.attempt(name, index, self.latency_run(name, openers[name], index))
         page_variant = OURS_BINARY if OURS_BINARY in openers else "ours JSON"
         for name in self.in_round_order(["ttyd", page_variant], index):
             if name in openers:
@@ -173,8 +179,8 @@ class Bench(object):
         self.results.add("MB/s " + payload.name, name, index, payload.size / elapsed / 1e6)
         self.results.add("CPU s/100MB " + payload.name, name, index, cpu / payload.size * 1e8)
 
-    async def latency_run(self, name, opener, index):
-        pid = self.ttyd.pid if name == "ttyd" else self.ours.pid
+    async def latency_run(self, name, opener_and_pid, index):
+        opener, pid = opener_and_pid
         cpu_before = cpu_seconds(pid)
         samples = await channels.echo_latency(opener, self.options.echo)
         self.results.add("echo CPU us", name, index,
@@ -264,6 +270,9 @@ def parse_options(argv):
     parser.add_argument("--connects", type=int, default=10, help="first-byte samples per round")
     parser.add_argument("--churn", type=int, default=100, help="sessions closed before reopen")
     parser.add_argument("--no-browser", dest="browser", action="store_false")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure bench/floor_server.py (Python and websockets with "
+                             "nothing else) in the throughput and echo rounds")
     parser.add_argument("--quick", action="store_true",
                         help="defaults of 5 rounds, 15 MB payloads, 200 keys, 5 MB page")
     parser.add_argument("--runs", type=int, default=1,

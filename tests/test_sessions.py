@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 import websockets
 
-from xwterm import protocol
-from xwterm.hub import CLIENT_BACKLOG_LIMIT
+from xwterm import SessionRegistry, protocol
+from xwterm.hub import CLIENT_BACKLOG_LIMIT, SharedSessions
 
 from serverutil import (AUTH_HEADERS, ROOT, http_base, process_state, run, serving,
                         wait_gone_async, ws_connect, ws_url)
@@ -122,6 +122,33 @@ def test_a_json_client_session_ends_with_its_connection():
             while len(server.sessions):
                 await asyncio.sleep(0.02)
             assert server.sessions.ended(session.id) == 'its client left'
+    run(scenario())
+
+
+def test_sessions_whose_clients_left_end_after_a_session_opened_meanwhile():
+    # 100 tabs closed at once: their shells are ended in the background, one at a time, so
+    # a session opened right then starts before they have all ended; every one is reaped.
+    async def scenario():
+        sessions = SharedSessions(SessionRegistry(max_sessions=101))
+        try:
+            left = []
+            for _ in range(100):
+                hub = await sessions.create(command=BASH, resumable=False)
+                left.append((hub, hub.session.pid))
+            clients = [hub.attach() for hub, _ in left]
+            for client in clients:
+                client.detach()
+            fresh = await sessions.create(command=BASH, resumable=False)
+            viewer = fresh.attach()
+            while not (await asyncio.wait_for(viewer.next(), 20)).data:
+                pass                # its prompt, while some of the others still run
+            assert any(not hub.session.closed for hub, _ in left)
+            for hub, pid in left:
+                assert await asyncio.wait_for(hub.wait_ended(), 20) == 'its client left'
+                await wait_gone_async(pid)
+        finally:
+            await sessions.close_all()
+        assert len(sessions) == 0
     run(scenario())
 
 

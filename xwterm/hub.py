@@ -615,8 +615,11 @@ class SharedSessions(object):
 
     async def close_all(self, reason='server stopped'):
         """End every session and wait until every shell is reaped."""
+        self._to_end.clear()            # every one of them is ended here
         hubs = list(self._hubs.values())
         if hubs:
             await asyncio.gather(*[hub.close(reason) for hub in hubs], return_exceptions=True)
+        if self._ender is not None:
+            await asyncio.wait([self._ender])
         while self._closing:
             await asyncio.wait(list(self._closing))
