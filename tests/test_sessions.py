@@ -16,7 +16,8 @@ import pytest
 import websockets
 
 from xwterm import SessionRegistry, protocol
-from xwterm.hub import CLIENT_BACKLOG_LIMIT, SharedSessions
+from xwterm.hub import SharedSessions
+from xwterm.hubclient import CLIENT_BACKLOG_LIMIT
 
 from serverutil import (AUTH_HEADERS, ROOT, http_base, process_state, run, serving,
                         wait_gone_async, ws_connect, ws_url)

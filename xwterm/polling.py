@@ -23,7 +23,8 @@ from .compat import get_running_loop
 from .exceptions import (AccessDeniedError, ClientLimitError, InvalidSessionIdError,
                          PayloadTooLargeError, PeerTimeoutError, ProtocolError, ReadOnlyError,
                          SessionClosedError, SessionError, SessionLimitError, TerminalError)
-from .hub import READ, SUPERSEDED, WRITE
+from .hub import READ, WRITE
+from .hubclient import SUPERSEDED
 
 log = logging.getLogger(__name__)
 

@@ -119,7 +119,7 @@ def _control_message(obj):
     A control message is an object whose keys are ``text`` and/or ``size``
     with string values.  An unusable size is dropped rather than typed into
     the shell: the client clearly meant a resize.  ``{"renew": true}`` alone asks
-    for new session keys (``hub.Client.renew_keys``).
+    for new session keys (``hubclient.Client.renew_keys``).
     """
     if obj == {'renew': True}:
         return ClientMessage(renew=True)
@@ -352,13 +352,13 @@ class JsonOutput(object):
         self._decoder = codecs.getincrementaldecoder('utf-8')(errors='replace')
 
     def text(self, delivery):
-        """The output of one ``hub.Delivery`` as text."""
+        """The output of one ``hubclient.Delivery`` as text."""
         if delivery.replayed:
             self._decoder.reset()
         return self._decoder.decode(delivery.data, delivery.end is not None)
 
     def frames(self, delivery):
-        """The messages for one ``hub.Delivery``."""
+        """The messages for one ``hubclient.Delivery``."""
         text = self.text(delivery)
         return [frame_output(text)] if text else []
 
