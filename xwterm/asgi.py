@@ -112,11 +112,18 @@ class XwtermApp(object):
     for this request) or None to refuse.  ``sessions``: share a ``SharedSessions``
     with other listeners (else the app makes its own on first use).  ``appearance``: the
     page's theme and font in ``?config`` (``appearance.Appearance``).
+
+    Browser requests (those with an ``Origin``) are accepted from the app's own origin
+    (scheme, host and port of the request) and from ``allowed_origins``
+    (``'https://app.example:8443'``...): another web site, or another app on the same
+    host, cannot drive a shell with the user's cookies.
     """
 
     def __init__(self, command=None, env=None, cwd=None, authorize=None, sessions=None,
-                 detach_timeout=DEFAULT_DETACH_TIMEOUT, max_sessions=256, appearance=None):
+                 detach_timeout=DEFAULT_DETACH_TIMEOUT, max_sessions=256, appearance=None,
+                 allowed_origins=()):
         self.command = command
+        self.allowed_origins = tuple(allowed_origins)
         self.appearance = appearance or Appearance()
         self.env = env
         self.cwd = cwd
@@ -147,6 +154,10 @@ class XwtermApp(object):
             self._polling.close()
         if self._sessions is not None:
             await self._sessions.close_all()
+
+    def _origins(self, scope):
+        return browsercheck.OriginPolicy(
+            secure=scope.get('scheme') in ('https', 'wss'), allowed=self.allowed_origins)
 
     async def __call__(self, scope, receive, send):
         kind = scope['type']
@@ -181,7 +192,8 @@ class XwtermApp(object):
         peer = '%s:%s' % (client[0], client[1]) if client else '?'
         info = pump.ConnectionInfo(path=path, headers=_Headers(scope.get('headers')),
                                    peer=peer, subprotocol=subprotocol)
-        await pump.serve_connection(channel, self.sessions, info, authorize=self.authorize)
+        await pump.serve_connection(channel, self.sessions, info, authorize=self.authorize,
+                                    origins=self._origins(scope))
 
 
     async def _http(self, scope, receive, send):
@@ -193,7 +205,8 @@ class XwtermApp(object):
         client = scope.get('client')
         peer = client[0] if client else None
         try:
-            answer = await self._answer_http(scope, receive, headers, query, peer)
+            answer = await self._answer_http(scope, receive, headers, query, peer,
+                                             self._origins(scope))
         except pump.Refusal:
             answer = error_answer(403, 'not allowed')
         except Exception as error:
@@ -203,9 +216,10 @@ class XwtermApp(object):
             log.warning('HTTP %s from %s: %s', scope.get('method'), peer, error)
         await _respond(send, answer)
 
-    async def _answer_http(self, scope, receive, headers, query, peer):
+    async def _answer_http(self, scope, receive, headers, query, peer, origins):
         parsed = protocol.parse_http_query(query)
-        if not browsercheck.request_allowed(headers.get('Origin'), headers.get('Host'), None):
+        if not browsercheck.request_allowed(headers.get('Origin'), headers.get('Host'), None,
+                                            origins):
             return error_answer(403, 'origin not allowed')
         path = scope.get('path', '/')
         info = pump.ConnectionInfo(path=path, headers=headers, peer=peer)

@@ -141,3 +141,37 @@ def test_long_polling_under_uvicorn():
             pid = shells_of(app)[0]
         assert process_state(pid) is None
     run(scenario())
+
+
+@pytest.mark.parametrize('origin,allowed', [
+    (None, True),                                   # not a browser: no Origin
+    ('http://127.0.0.1:{port}', True),              # the app's own page
+    ('http://127.0.0.1:{other}', False),            # another app on the same host
+    ('http://evil.example', False),
+    ('https://app.example:8443', True),             # listed in allowed_origins
+])
+def test_browser_requests_come_from_the_apps_own_origin_or_the_allowed_ones(origin, allowed):
+    aiohttp = pytest.importorskip('aiohttp')
+
+    async def scenario():
+        app = XwtermApp(command=SH, allowed_origins=['https://app.example:8443'])
+        async with Uvicorn(app) as server, aiohttp.ClientSession() as http:
+            headers = {}
+            if origin is not None:
+                headers['Origin'] = origin.format(port=server.port, other=server.port + 1)
+            base = 'http://127.0.0.1:%d/' % server.port
+            async with http.get(base + '?console&client=tab1&size=24x80',
+                                headers=headers) as response:
+                assert (response.status == 200) == allowed, response.status
+            if allowed:
+                async with http.ws_connect(base + 'ws', headers=headers) as ws:
+                    await ws.send_str(json.dumps({'text': 'echo ORIGIN$((6*7))\n'}))
+                    text = ''
+                    while 'ORIGIN42' not in text:
+                        text += json.loads((await asyncio.wait_for(ws.receive(), 10)).data)['text']
+            else:
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await http.ws_connect(base + 'ws', headers=headers)
+                assert refused.value.status == 403
+        assert not shells_of(app) or all(process_state(pid) is None for pid in shells_of(app))
+    run(scenario())
