@@ -146,6 +146,36 @@ def test_freeze_holds_and_releases_output_and_reports_counts(page_server, open_t
     assert page.evaluate('window.ansi.getFreezeState()') == 0
 
 
+def test_a_query_held_while_frozen_is_answered_after_the_thaw_only_if_it_was_live(
+        page_server, open_terminal):
+    # Output held while frozen keeps its mark: a replayed query (a screen snapshot) is drawn
+    # after the thaw but not answered; a live one is answered then, once.
+    term = open_original(open_terminal, page_server, params_query('custom'))
+    page = term.page
+    wait_screen_line(term, 'Hello!')
+    page.evaluate('''() => {
+      window.sent = [];
+      const driver = window.ansi.driver;
+      driver.send = (data) => window.sent.push(data);
+      window.ansi.setFreezeState(true);
+      driver.replaying = true;
+      driver._new_data('replayed\\x1b[c\\x1b[6n\\r\\n');
+      driver.replaying = false;
+    }''')
+    assert page.evaluate('window.ansi.setFreezeState(false)') == 1
+    wait_screen_line(term, 'replayed')
+    assert page.evaluate('window.sent') == []
+    page.evaluate('''() => {
+      window.ansi.setFreezeState(true);
+      window.ansi.driver._new_data('live\\x1b[c\\r\\n');
+    }''')
+    assert page.evaluate('window.sent') == []        # nothing while frozen
+    page.evaluate('window.ansi.setFreezeState(false)')
+    wait_screen_line(term, 'live')
+    sent = page.evaluate('window.sent')
+    assert len(sent) == 1 and sent[0].startswith('\x1b[?'), sent      # DA1: ESC [ ? ... c
+
+
 # Checks the output stream as the driver delivers it: the lines of `seq` arrive in order, none
 # missing (window.lines.next is the next number expected).
 LINE_CHECKER = '''() => {
