@@ -153,6 +153,25 @@ def test_sessions_whose_clients_left_end_after_a_session_opened_meanwhile():
     run(scenario())
 
 
+def test_a_session_reattached_while_its_end_was_queued_goes_on():
+    async def scenario():
+        sessions = SharedSessions(SessionRegistry(), detach_timeout=0.2)
+        try:
+            hub = await sessions.create(command=BASH)
+            hub.attach().detach()
+            while not (sessions._to_end or hub.finished):
+                await asyncio.sleep(0)          # no task between: the queue is seen at once
+            assert not hub.finished             # queued, not yet ended
+            client = hub.attach()               # a client comes back just in time
+            await asyncio.sleep(0.3)
+            assert not hub.finished and hub.session.alive
+            client.detach()                     # its leaving starts the timeout again
+            assert await asyncio.wait_for(hub.wait_ended(), 10) == 'detach timeout'
+        finally:
+            await sessions.close_all()
+    run(scenario())
+
+
 def test_wrong_or_missing_tokens_never_attach():
     async def scenario():
         async with serving(command=BASH) as server:

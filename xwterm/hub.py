@@ -403,6 +403,8 @@ class SharedSessions(object):
         try:
             while self._to_end:
                 hub, reason = self._to_end.popleft()
+                if hub.clients:
+                    continue    # reattached meanwhile: its last client's leaving decides again
                 task = create_task(hub.close(reason), name='close:%s' % hub.id)
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)
