@@ -190,7 +190,11 @@ class TerminalPage(object):
         self.page = page
 
     def wait_connected(self, transport=None):
-        self.page.wait_for_function('window.term && window.term.connectionState === "connected"')
+        """Waits until the page is connected and, on long-polling, knows its session (keys
+        typed before that are dropped by design: they could reach no session)."""
+        self.page.wait_for_function(
+            'window.term && window.term.connectionState === "connected"'
+            ' && (!window.term.driver.clientId || Boolean(window.term.driver.attachment))')
         if transport:
             assert self.page.evaluate('window.termTransport') == transport
 

@@ -214,8 +214,10 @@ def test_http_post_answered_409_ends_the_session(start_server, open_terminal):
     def has_session(url):
         return 'session=' in url
 
+    # keys typed before the page knows its session are dropped: wait for the attach
+    term.page.wait_for_function('window.term.driver.attachment')
     term.page.route(has_session, refuse_posts)
-    term.page.keyboard.type('x')
+    term.page.evaluate('window.term.sendText("x")')
     term.wait_state('state => state === "ended"')
     assert 'session ended' in term.screen_text()
     term.page.wait_for_timeout(1000)
