@@ -53,7 +53,7 @@ def busy(seconds):
 
 
 def flood(path, mode, work_us):
-    """MB/s of ``cat path`` read in ``mode``; returns (MB/s, reads)."""
+    """``cat path`` read in ``mode``: (MB/s, bytes per read)."""
     pid, fd = spawn_shell()
     poller = select.epoll()
     try:
@@ -92,7 +92,7 @@ def flood(path, mode, work_us):
             if END in tail + got:
                 break
             tail = got[-len(END):]
-        return total / (time.perf_counter() - start) / 1e6, reads
+        return total / (time.perf_counter() - start) / 1e6, total / float(reads)
     finally:
         poller.close()
         try:
@@ -114,7 +114,7 @@ def main(argv=None):
     variants += [("once", us) for us in (options.work or [10, 40])]
     names = ["%s+%dus" % (mode, us) if us else mode for mode, us in variants]
     rates = dict((name, []) for name in names)
-    reads = dict((name, []) for name in names)
+    per_read = dict((name, []) for name in names)
     raw = random.Random(20261206).randbytes(int(options.mb * 1e6 * 3 / 4))
     with tempfile.TemporaryDirectory(prefix="xwterm-pty-reads-") as directory:
         path = os.path.join(directory, "flood.b64")
@@ -127,9 +127,9 @@ def main(argv=None):
                 if round_index % 2:
                     order.reverse()
                 for name, (mode, us) in order:
-                    rate, count = flood(path, mode, us)
+                    rate, size = flood(path, mode, us)
                     rates[name].append(rate)
-                    reads[name].append(count)
+                    per_read[name].append(size)
         finally:
             report = load.stop()
     print("pty flood: %.0f MB base64 through `cat` in bash, %d rounds, modes alternating"
@@ -139,9 +139,8 @@ def main(argv=None):
     print("| --- | --- | --- |")
     for name in names:
         values = rates[name]
-        per_read = options.mb * 1e6 * 1.013 / statistics.median(reads[name])
         print("| %s | %.1f [%.1f-%.1f] | %.0f |" % (name, statistics.median(values), min(values),
-                                                    max(values), per_read))
+                                                    max(values), statistics.median(per_read[name])))
     return 0
 
 

@@ -205,8 +205,7 @@ class XwtermApp(object):
         client = scope.get('client')
         peer = client[0] if client else None
         try:
-            answer = await self._answer_http(scope, receive, headers, query, peer,
-                                             self._origins(scope))
+            answer = await self._answer_http(scope, receive, headers, query, peer)
         except pump.Refusal:
             answer = error_answer(403, 'not allowed')
         except Exception as error:
@@ -216,10 +215,10 @@ class XwtermApp(object):
             log.warning('HTTP %s from %s: %s', scope.get('method'), peer, error)
         await _respond(send, answer)
 
-    async def _answer_http(self, scope, receive, headers, query, peer, origins):
+    async def _answer_http(self, scope, receive, headers, query, peer):
         parsed = protocol.parse_http_query(query)
         if not browsercheck.request_allowed(headers.get('Origin'), headers.get('Host'), None,
-                                            origins):
+                                            self._origins(scope)):
             return error_answer(403, 'origin not allowed')
         path = scope.get('path', '/')
         info = pump.ConnectionInfo(path=path, headers=headers, peer=peer)
